@@ -1,0 +1,28 @@
+# The two commands for users are `make demo` and `make test`; both run setup first.
+SHELL := /bin/bash
+ENV := source scripts/env.sh &&
+
+.PHONY: setup build lint test test-unit test-providers test-e2e demo bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+	@npx tsc -p .
+
+lint: setup
+	@npx eslint . && npx prettier --check . && gofmt -l images/sample | (! grep .)
+
+test: build lint
+	@$(ENV) npm run --silent test:unit
+	@$(ENV) npm run --silent test:providers
+	@$(ENV) npm run --silent test:e2e
+
+demo: build
+	@$(ENV) bash scripts/demo.sh
+
+bench: build
+	@$(ENV) node bin/bench/swap.js
+
+clean:
+	rm -rf bin .pulumi-state

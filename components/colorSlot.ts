@@ -1,0 +1,70 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Color } from "./config";
+import { containerName, loopbackUrl, MANAGED_LABEL } from "./names";
+import { Container } from "./providers/container";
+import { HealthCheck } from "./providers/healthCheck";
+
+export interface ColorSlotArgs {
+    /** Stack name; the container is called `<stack>-<color>`. */
+    readonly stack: string;
+    readonly color: Color;
+    /** Image this colour runs. Changing it replaces the container (the old one is removed first). */
+    readonly image: pulumi.Input<string>;
+    /** Docker network shared with the proxy. */
+    readonly network: pulumi.Input<string>;
+    /** Loopback preview port on the host (published on 127.0.0.1 only). */
+    readonly hostPort: number;
+    /** Port the app listens on inside its container. */
+    readonly appPort: number;
+    /** Health endpoint path, e.g. `/health`. */
+    readonly healthPath: string;
+    /** Give up after this many seconds without `healthyThreshold` consecutive 2xx. */
+    readonly healthTimeoutSeconds: number;
+    /** Pause between probes. */
+    readonly healthIntervalMs: number;
+    /** Consecutive 2xx answers needed. */
+    readonly healthyThreshold: number;
+    /** Whether this colour serves traffic after this update; becoming live re-runs the health check. */
+    readonly live: boolean;
+}
+
+/** One colour: its container and the health gate that must pass before traffic may reach it. */
+export class ColorSlot extends pulumi.ComponentResource {
+    public readonly container: Container;
+    public readonly healthCheck: HealthCheck;
+    /** Loopback URL of this colour, bypassing the proxy. */
+    public readonly url: string;
+
+    constructor(name: string, args: ColorSlotArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("bluegreen:index:ColorSlot", name, {}, opts);
+
+        this.url = loopbackUrl(args.hostPort);
+        this.container = new Container(
+            `${name}-container`,
+            {
+                name: containerName(args.stack, args.color),
+                image: args.image,
+                network: args.network,
+                ports: [{ hostIp: "127.0.0.1", hostPort: args.hostPort, containerPort: args.appPort }],
+                labels: { [MANAGED_LABEL]: args.stack, "io.bluegreen.color": args.color },
+                seedFiles: [],
+            },
+            { parent: this },
+        );
+        this.healthCheck = new HealthCheck(
+            `${name}-health`,
+            {
+                color: args.color,
+                url: `${this.url}${args.healthPath}`,
+                timeoutSeconds: args.healthTimeoutSeconds,
+                intervalMs: args.healthIntervalMs,
+                threshold: args.healthyThreshold,
+                containerId: this.container.containerId,
+                live: args.live,
+            },
+            { parent: this },
+        );
+
+        this.registerOutputs({ url: this.url, containerId: this.container.containerId });
+    }
+}

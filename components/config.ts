@@ -1,0 +1,197 @@
+// Stack config -> validated settings. Pure: no Pulumi, no I/O, so every rule has a plain test.
+// Every value that reaches nginx or Docker passes an allow-list here first.
+
+export type Color = "blue" | "green";
+export const COLORS: readonly Color[] = ["blue", "green"];
+
+/** The validated settings of one stack. */
+export interface Settings {
+    readonly liveColor: Color;
+    readonly blueImage: string;
+    readonly greenImage: string;
+    readonly publicPort: number;
+    readonly bluePort: number;
+    readonly greenPort: number;
+    readonly appPort: number;
+    readonly healthPath: string;
+    readonly healthTimeoutSeconds: number;
+    readonly healthIntervalMs: number;
+    readonly healthyThreshold: number;
+    readonly proxyImage: string;
+    readonly smokeTest?: string;
+}
+
+/** Defaults for every optional key; `Pulumi.yaml` declares the same values. */
+export const DEFAULTS = {
+    publicPort: 8080,
+    bluePort: 8081,
+    greenPort: 8082,
+    appPort: 8080,
+    healthPath: "/health",
+    healthTimeoutSeconds: 60,
+    healthIntervalMs: 500,
+    healthyThreshold: 3,
+    // The official image, pinned, for users with a registry (>= 1.27.4 for keepalive_min_timeout).
+    proxyImage: "nginx:1.28.0",
+} as const;
+
+/** A config value failed validation; the message is one line naming the key and what is allowed. */
+export class ConfigError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "ConfigError";
+    }
+}
+
+const NAMESPACE = "bluegreen";
+const MAX_SHOWN = 40;
+
+/** Shows a rejected value on one line, however hostile: JSON-escaped and truncated. */
+export function showValue(value: string): string {
+    const shown = JSON.stringify(value.length > MAX_SHOWN ? value.slice(0, MAX_SHOWN) + "..." : value);
+    return shown.replace(/[\u2028\u2029]/g, "?");
+}
+
+function fail(key: string, allowed: string, value: string): never {
+    throw new ConfigError(`${NAMESPACE}:${key} must be ${allowed} (got ${showValue(value)})`);
+}
+
+// Docker image references: [host[:port]/]name[/name...][:tag][@sha256:digest], lower-case names.
+const NAME_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+const REGISTRY = "(?:[a-zA-Z0-9-]+(?:\\.[a-zA-Z0-9-]+)*(?::[0-9]{1,5})?/)";
+const IMAGE_PATTERN = new RegExp(
+    `^${REGISTRY}?${NAME_COMPONENT}(?:/${NAME_COMPONENT})*` +
+        `(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`,
+);
+const IMAGE_ALLOWED = "a Docker image reference like name:tag or host/name:tag (lower-case name, no spaces or quotes)";
+const MAX_IMAGE_LENGTH = 255;
+
+export function validateImage(key: string, value: string): string {
+    if (value.length === 0 || value.length > MAX_IMAGE_LENGTH || !IMAGE_PATTERN.test(value)) {
+        fail(key, IMAGE_ALLOWED, value);
+    }
+    return value;
+}
+
+export function validateColor(key: string, value: string): Color {
+    if (value !== "blue" && value !== "green") {
+        fail(key, `one of: blue, green`, value);
+    }
+    return value;
+}
+
+export function validateInteger(key: string, value: string, min: number, max: number): number {
+    // Digits only: no signs, exponents, hex, spaces or fractions.
+    if (!/^[0-9]{1,9}$/.test(value)) {
+        fail(key, `an integer from ${min} to ${max}`, value);
+    }
+    const n = Number(value);
+    if (n < min || n > max) {
+        fail(key, `an integer from ${min} to ${max}`, value);
+    }
+    return n;
+}
+
+const HEALTH_PATH_PATTERN = /^\/[A-Za-z0-9._~\/-]{0,255}$/;
+
+export function validateHealthPath(key: string, value: string): string {
+    if (!HEALTH_PATH_PATTERN.test(value)) {
+        fail(
+            key,
+            "a URL path starting with / using only letters, digits and . _ ~ / - (at most 256 characters)",
+            value,
+        );
+    }
+    return value;
+}
+
+const MAX_SMOKE_TEST_LENGTH = 1000;
+
+export function validateSmokeTest(key: string, value: string): string {
+    // Runs in a shell on the deploying machine (never in nginx); one printable line keeps logs honest.
+    if (value.length > MAX_SMOKE_TEST_LENGTH || /[\u0000-\u001f\u007f]/.test(value) || value.trim() === "") {
+        fail(key, `a non-empty one-line shell command of at most ${MAX_SMOKE_TEST_LENGTH} characters`, value);
+    }
+    return value;
+}
+
+/** Stack names become Docker container and network names. */
+export function validateStackName(value: string): string {
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/.test(value)) {
+        throw new ConfigError(
+            `stack name must start with a letter or digit and use only letters, digits and _ . - ` +
+                `(at most 63 characters) to name Docker containers (got ${showValue(value)})`,
+        );
+    }
+    return value;
+}
+
+/** Reads one raw config value; undefined when unset. */
+export type ConfigReader = (key: string) => string | undefined;
+
+function required(read: ConfigReader, key: string, allowed: string): string {
+    const value = read(key);
+    if (value === undefined) {
+        throw new ConfigError(
+            `${NAMESPACE}:${key} is not set: it must be ${allowed} (pulumi config set ${key} <value>)`,
+        );
+    }
+    return value;
+}
+
+/** Validates the whole stack config. Throws ConfigError for the first bad key. */
+export function parseSettings(read: ConfigReader): Settings {
+    const orDefault = (key: keyof typeof DEFAULTS): string => read(key) ?? String(DEFAULTS[key]);
+    const port = (key: "publicPort" | "bluePort" | "greenPort" | "appPort"): number =>
+        validateInteger(key, orDefault(key), 1, 65535);
+
+    const smokeTest = read("smokeTest");
+    const settings: Settings = {
+        liveColor: validateColor("liveColor", required(read, "liveColor", "one of: blue, green")),
+        blueImage: validateImage("blueImage", required(read, "blueImage", IMAGE_ALLOWED)),
+        greenImage: validateImage("greenImage", required(read, "greenImage", IMAGE_ALLOWED)),
+        publicPort: port("publicPort"),
+        bluePort: port("bluePort"),
+        greenPort: port("greenPort"),
+        appPort: port("appPort"),
+        healthPath: validateHealthPath("healthPath", orDefault("healthPath")),
+        healthTimeoutSeconds: validateInteger("healthTimeoutSeconds", orDefault("healthTimeoutSeconds"), 1, 3600),
+        healthIntervalMs: validateInteger("healthIntervalMs", orDefault("healthIntervalMs"), 50, 60000),
+        healthyThreshold: validateInteger("healthyThreshold", orDefault("healthyThreshold"), 1, 100),
+        proxyImage: validateImage("proxyImage", orDefault("proxyImage")),
+        // Empty means unset: Pulumi.yaml declares "" as the default so the key is optional.
+        smokeTest: smokeTest === undefined || smokeTest === "" ? undefined : validateSmokeTest("smokeTest", smokeTest),
+    };
+    assertDistinctPorts(settings);
+    return settings;
+}
+
+function assertDistinctPorts(s: Settings): void {
+    const ports: [string, number][] = [
+        ["publicPort", s.publicPort],
+        ["bluePort", s.bluePort],
+        ["greenPort", s.greenPort],
+    ];
+    for (let i = 0; i < ports.length; i++) {
+        for (let j = i + 1; j < ports.length; j++) {
+            if (ports[i][1] === ports[j][1]) {
+                throw new ConfigError(
+                    `${NAMESPACE}:${ports[j][0]} must differ from ${NAMESPACE}:${ports[i][0]} ` +
+                        `(both are ${ports[i][1]}); publicPort, bluePort and greenPort must be three different ports`,
+                );
+            }
+        }
+    }
+}
+
+export function otherColor(color: Color): Color {
+    return color === "blue" ? "green" : "blue";
+}
+
+export function imageOf(s: Pick<Settings, "blueImage" | "greenImage">, color: Color): string {
+    return color === "blue" ? s.blueImage : s.greenImage;
+}
+
+export function portOf(s: Pick<Settings, "bluePort" | "greenPort">, color: Color): number {
+    return color === "blue" ? s.bluePort : s.greenPort;
+}

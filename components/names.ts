@@ -1,0 +1,17 @@
+// Docker object names and labels derived from the stack name: the interface other tools rely on.
+import { Color } from "./config";
+
+/** Label on every container and network this stack owns; its value is the stack name. */
+export const MANAGED_LABEL = "io.bluegreen.managed";
+
+export function containerName(stack: string, role: Color | "proxy"): string {
+    return `${stack}-${role}`;
+}
+
+export function networkName(stack: string): string {
+    return `${stack}-net`;
+}
+
+export function loopbackUrl(port: number): string {
+    return `http://127.0.0.1:${port}`;
+}

@@ -1,0 +1,138 @@
+// Dynamic provider: one Docker container, created and removed through the docker CLI.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { MANAGED_LABEL } from "../names";
+import { docker, dockerOk, isNotFound, lastLine } from "./docker";
+
+export interface PortBinding {
+    /** Host address to publish on, e.g. 127.0.0.1 for loopback only or 0.0.0.0 for all. */
+    readonly hostIp: string;
+    readonly hostPort: number;
+    readonly containerPort: number;
+}
+
+export interface FileSeed {
+    readonly path: string;
+    readonly content: string;
+}
+
+export interface ContainerInputs {
+    readonly name: string;
+    readonly image: string;
+    readonly network: string;
+    readonly ports: PortBinding[];
+    readonly labels: Record<string, string>;
+    /** Files copied in before the first start; later changes are applied by their owner, not here. */
+    readonly seedFiles: FileSeed[];
+}
+
+type State = ContainerInputs & { containerId: string; imageId: string };
+
+/** Inputs whose change needs a new container. */
+const REPLACE_KEYS: (keyof ContainerInputs)[] = ["name", "image", "network", "ports", "labels"];
+
+function same(a: unknown, b: unknown): boolean {
+    return JSON.stringify(a) === JSON.stringify(b);
+}
+
+async function removeOrphan(inputs: ContainerInputs): Promise<void> {
+    const existing = await docker(["inspect", "--format", `{{index .Config.Labels "${MANAGED_LABEL}"}}`, inputs.name]);
+    if (existing.code !== 0) {
+        return; // no container of that name
+    }
+    if (existing.stdout.trim() !== inputs.labels[MANAGED_LABEL]) {
+        throw new Error(
+            `container ${inputs.name} already exists and is not managed by this stack; ` +
+                `remove it (docker rm -f ${inputs.name}) or use another stack name`,
+        );
+    }
+    // Left behind by an interrupted `pulumi up` (not in state): replace it.
+    await dockerOk(["rm", "-f", inputs.name]);
+}
+
+async function seed(name: string, files: FileSeed[]): Promise<void> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bluegreen-seed-"));
+    try {
+        for (const [i, file] of files.entries()) {
+            const local = path.join(dir, `file-${i}`);
+            fs.writeFileSync(local, file.content, { mode: 0o644 });
+            await dockerOk(["cp", local, `${name}:${file.path}`]);
+        }
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+async function createContainer(inputs: ContainerInputs): Promise<State> {
+    await removeOrphan(inputs);
+    const imageId = await dockerOk(["image", "inspect", "--format", "{{.Id}}", inputs.image]).catch(() => {
+        throw new Error(
+            `image ${inputs.image} is not on the Docker engine; build or pull it first (docker image ls ${inputs.image})`,
+        );
+    });
+    const args = ["create", "--name", inputs.name, "--network", inputs.network, "--restart", "unless-stopped"];
+    for (const [key, value] of Object.entries(inputs.labels)) {
+        args.push("--label", `${key}=${value}`);
+    }
+    for (const p of inputs.ports) {
+        args.push("--publish", `${p.hostIp}:${p.hostPort}:${p.containerPort}`);
+    }
+    args.push(inputs.image);
+    const containerId = await dockerOk(args);
+    try {
+        await seed(inputs.name, inputs.seedFiles);
+        await dockerOk(["start", inputs.name]);
+    } catch (err) {
+        const logs = await docker(["logs", "--tail", "5", inputs.name]);
+        await docker(["rm", "-f", inputs.name]);
+        throw new Error(`${(err as Error).message}; container log: ${lastLine(logs.stderr || logs.stdout)}`);
+    }
+    return { ...inputs, containerId, imageId };
+}
+
+export const containerProvider: pulumi.dynamic.ResourceProvider = {
+    async diff(_id: string, olds: State, news: ContainerInputs) {
+        const replaces = REPLACE_KEYS.filter((k) => !same(olds[k], news[k]));
+        // Fixed names: the old container must go before the new one can take its name.
+        return { changes: replaces.length > 0, replaces, deleteBeforeReplace: true };
+    },
+    async create(inputs: ContainerInputs) {
+        const outs = await createContainer(inputs);
+        return { id: outs.containerId, outs };
+    },
+    async update(_id: string, olds: State, news: ContainerInputs) {
+        // Only seedFiles can change without replacement, and they matter at creation only.
+        return { outs: { ...olds, ...news } };
+    },
+    async read(id: string, props?: State) {
+        const result = await docker(["inspect", "--format", "{{.Id}}", id]);
+        if (result.code !== 0) {
+            if (isNotFound(result.stderr)) {
+                return {}; // gone: the engine will create it again
+            }
+            throw new Error(`docker inspect ${id} failed: ${lastLine(result.stderr)}`);
+        }
+        return { id, props };
+    },
+    async delete(id: string) {
+        const result = await docker(["rm", "-f", id]);
+        if (result.code !== 0 && !isNotFound(result.stderr)) {
+            throw new Error(`docker rm ${id} failed: ${lastLine(result.stderr)}`);
+        }
+    },
+};
+
+export type ContainerArgs = { readonly [K in keyof ContainerInputs]: pulumi.Input<ContainerInputs[K]> };
+
+/** A Docker container with a fixed name; replaced (old one first) when its image or ports change. */
+export class Container extends pulumi.dynamic.Resource {
+    public readonly containerId!: pulumi.Output<string>;
+    public readonly imageId!: pulumi.Output<string>;
+    public readonly name!: pulumi.Output<string>;
+
+    constructor(name: string, args: ContainerArgs, opts?: pulumi.CustomResourceOptions) {
+        super(containerProvider, name, { ...args, containerId: undefined, imageId: undefined }, opts);
+    }
+}

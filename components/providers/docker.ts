@@ -1,0 +1,69 @@
+// Runs the docker CLI. Using the CLI (not the socket) means DOCKER_HOST and docker contexts work,
+// so the same program drives a remote engine. Dynamic providers capture these functions.
+import * as childProcess from "child_process";
+
+export interface RunResult {
+    readonly code: number;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+
+export interface RunOptions {
+    /** Written to the command's standard input. */
+    readonly input?: string;
+    /** Kill the command after this long (default 120 s). */
+    readonly timeoutMs?: number;
+}
+
+/** Runs `docker ARGS`; never throws for a non-zero exit (see `dockerOk`). */
+export function docker(args: string[], options: RunOptions = {}): Promise<RunResult> {
+    return new Promise((resolve, reject) => {
+        const child = childProcess.execFile(
+            "docker",
+            args,
+            { timeout: options.timeoutMs ?? 120000, maxBuffer: 16 * 1024 * 1024, encoding: "utf8" },
+            (error, stdout, stderr) => {
+                if (error && typeof error.code !== "number") {
+                    // Could not run docker at all (missing binary, timeout): no exit code to report.
+                    reject(new Error(`docker ${args[0]} failed to run: ${firstLine(error.message)}`));
+                    return;
+                }
+                resolve({ code: error ? (error.code as unknown as number) : 0, stdout, stderr });
+            },
+        );
+        if (options.input !== undefined) {
+            child.stdin?.end(options.input);
+        }
+    });
+}
+
+/** Runs `docker ARGS` and returns trimmed stdout; throws a one-line error on a non-zero exit. */
+export async function dockerOk(args: string[], options: RunOptions = {}): Promise<string> {
+    const result = await docker(args, options);
+    if (result.code !== 0) {
+        throw new Error(`docker ${args[0]} ${args[1] ?? ""} failed: ${lastLine(result.stderr || result.stdout)}`);
+    }
+    return result.stdout.trim();
+}
+
+export function firstLine(text: string): string {
+    return (
+        text
+            .split("\n")
+            .map((l) => l.trim())
+            .find((l) => l.length > 0) ?? ""
+    );
+}
+
+export function lastLine(text: string): string {
+    const lines = text
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => l.length > 0);
+    return lines.length > 0 ? lines[lines.length - 1] : "(no output)";
+}
+
+/** Whether an error text means the object is already gone. */
+export function isNotFound(text: string): boolean {
+    return /no such (container|network|object)|not found/i.test(text);
+}

@@ -1,0 +1,112 @@
+// Dynamic provider: proves a colour healthy before traffic may reach it.
+import * as pulumi from "@pulumi/pulumi";
+import { describeProbe, probe, ProbeResult, sleep } from "./probe";
+
+export interface HealthGate {
+    readonly color: string;
+    readonly url: string;
+    readonly timeoutSeconds: number;
+    readonly intervalMs: number;
+    readonly threshold: number;
+}
+
+export interface HealthReport {
+    readonly attempts: number;
+    readonly elapsedMs: number;
+}
+
+/**
+ * Polls `url` until `threshold` consecutive 2xx answers arrive, or fails after `timeoutSeconds`
+ * with one line naming the colour, the URL, the last answer and the time spent.
+ */
+export async function waitHealthy(gate: HealthGate): Promise<HealthReport> {
+    const started = Date.now();
+    const deadline = started + gate.timeoutSeconds * 1000;
+    let consecutive = 0;
+    let best = 0;
+    let attempts = 0;
+    let last: ProbeResult | undefined;
+    for (;;) {
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) {
+            break;
+        }
+        attempts++;
+        last = await probe(gate.url, Math.max(1, Math.min(5000, remaining)));
+        const ok = last.status !== undefined && last.status >= 200 && last.status < 300;
+        consecutive = ok ? consecutive + 1 : 0;
+        best = Math.max(best, consecutive);
+        if (consecutive >= gate.threshold) {
+            return { attempts, elapsedMs: Date.now() - started };
+        }
+        await sleep(Math.min(gate.intervalMs, Math.max(0, deadline - Date.now())));
+    }
+    const elapsed = ((Date.now() - started) / 1000).toFixed(1);
+    throw new Error(
+        `health check failed: ${gate.color} is not healthy at ${gate.url} after ${elapsed}s ` +
+            `(last answer: ${last ? describeProbe(last) : "none"}; needed ${gate.threshold} consecutive 2xx, ` +
+            `best run ${best}); traffic was not moved to ${gate.color}`,
+    );
+}
+
+export interface HealthCheckInputs extends HealthGate {
+    /** The container being checked: a new ID (replacement) makes the check run again. */
+    readonly containerId: string;
+    /** Whether this colour is about to serve: turning true makes the check run again. */
+    readonly live: boolean;
+}
+
+type State = HealthCheckInputs & Partial<HealthReport> & { checkedAt?: string };
+
+function mustProbe(olds: State | undefined, news: HealthCheckInputs): boolean {
+    return (
+        olds === undefined ||
+        olds.containerId !== news.containerId ||
+        olds.url !== news.url ||
+        (news.live && !olds.live)
+    );
+}
+
+async function run(olds: State | undefined, news: HealthCheckInputs): Promise<State> {
+    if (!mustProbe(olds, news)) {
+        return { ...olds, ...news };
+    }
+    const report = await waitHealthy(news);
+    return { ...news, ...report, checkedAt: new Date().toISOString() };
+}
+
+const INPUT_KEYS: (keyof HealthCheckInputs)[] = [
+    "color",
+    "url",
+    "timeoutSeconds",
+    "intervalMs",
+    "threshold",
+    "containerId",
+    "live",
+];
+
+export const healthCheckProvider: pulumi.dynamic.ResourceProvider = {
+    async diff(_id: string, olds: State, news: HealthCheckInputs) {
+        const changed = INPUT_KEYS.filter((k) => olds[k] !== news[k]);
+        return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
+    },
+    async create(inputs: HealthCheckInputs) {
+        const outs = await run(undefined, inputs);
+        return { id: `${inputs.color}-health`, outs };
+    },
+    async update(_id: string, olds: State, news: HealthCheckInputs) {
+        return { outs: await run(olds, news) };
+    },
+};
+
+export type HealthCheckArgs = { readonly [K in keyof HealthCheckInputs]: pulumi.Input<HealthCheckInputs[K]> };
+
+/** Blocks dependents until the colour answers healthy; runs again when its container changes. */
+export class HealthCheck extends pulumi.dynamic.Resource {
+    public readonly checkedAt!: pulumi.Output<string>;
+    public readonly attempts!: pulumi.Output<number>;
+
+    constructor(name: string, args: HealthCheckArgs, opts?: pulumi.CustomResourceOptions) {
+        super(healthCheckProvider, name, { ...args, checkedAt: undefined, attempts: undefined }, opts);
+    }
+}

@@ -1,0 +1,151 @@
+// Dynamic provider: points the running nginx at one colour without recreating its container.
+// write candidate -> nginx -t -> install -> reload -> confirm on a fresh connection; restore on failure.
+import * as pulumi from "@pulumi/pulumi";
+import { Color } from "../config";
+import { NGINX_CONF_PATH, parseVersionBody, renderProxyConfig, VERSION_PATH } from "../nginx";
+import { docker, dockerOk, lastLine } from "./docker";
+import { describeProbe, probe, ProbeResult, sleep } from "./probe";
+
+export interface ProxySwitchInputs {
+    /** Name of the proxy container. */
+    readonly proxyContainer: string;
+    /** ID of the proxy container: a recreated proxy gets the config applied again. */
+    readonly proxyContainerId: string;
+    /** The colour that will serve public traffic. */
+    readonly color: Color;
+    /** Container name of that colour on the stack network. */
+    readonly host: string;
+    readonly port: number;
+    /** Version of the config to apply (a hash of its text), so a preview shows the change. */
+    readonly configVersion: string;
+    /** Base URL of the public port as seen from the deploying machine. */
+    readonly publicUrl: string;
+    /** How long to wait for the reloaded nginx to serve the new version (default 10000). */
+    readonly confirmTimeoutMs?: number;
+}
+
+export type SwitchState = ProxySwitchInputs & { appliedAt: string; switchMs: number };
+
+const CANDIDATE_PATH = `${NGINX_CONF_PATH}.next`;
+const BACKUP_PATH = `${NGINX_CONF_PATH}.previous`;
+/** Test seam: set to 1 to make the rendered config invalid, to prove the restore path. */
+export const BREAK_CONFIG_ENV = "BLUEGREEN_TEST_BREAK_PROXY_CONFIG";
+
+function exec(container: string, command: string, input?: string) {
+    return docker(["exec", ...(input === undefined ? [] : ["-i"]), container, "sh", "-c", command], { input });
+}
+
+async function execOk(container: string, command: string, input?: string): Promise<string> {
+    const result = await exec(container, command, input);
+    if (result.code !== 0) {
+        throw new Error(lastLine(result.stderr || result.stdout));
+    }
+    return result.stdout;
+}
+
+/** The line of nginx's output that says what is wrong (its [emerg] line when there is one). */
+export function nginxComplaint(output: string): string {
+    const emerg = output.split("\n").find((line) => line.includes("[emerg]"));
+    return (emerg ?? lastLine(output)).trim();
+}
+
+/** Polls the version endpoint on fresh connections until it reports `version`. */
+export async function confirmVersion(publicUrl: string, version: string, timeoutMs: number): Promise<number> {
+    const started = Date.now();
+    let last: ProbeResult | undefined;
+    while (Date.now() - started < timeoutMs) {
+        last = await probe(publicUrl + VERSION_PATH, 2000);
+        if (last.status === 200 && parseVersionBody(last.body)?.version === version) {
+            return Date.now() - started;
+        }
+        await sleep(20);
+    }
+    const seen = last?.status === 200 ? `serving ${last.body.trim()}` : last ? describeProbe(last) : "no answer";
+    throw new Error(`nginx did not serve config ${version} within ${timeoutMs} ms (${seen})`);
+}
+
+/** Applies the config for `inputs.color`; on any failure the previous config keeps serving. */
+export async function applySwitch(inputs: ProxySwitchInputs): Promise<SwitchState> {
+    const started = Date.now();
+    const rendered = renderProxyConfig({ color: inputs.color, host: inputs.host, port: inputs.port });
+    if (rendered.version !== inputs.configVersion) {
+        throw new Error(
+            `proxy config version mismatch: program rendered ${inputs.configVersion}, provider ${rendered.version}`,
+        );
+    }
+    const text = process.env[BREAK_CONFIG_ENV] === "1" ? `${rendered.text}\nthis_is_not_a_directive;\n` : rendered.text;
+    const target = `proxy switch to ${inputs.color}`;
+    const proxy = inputs.proxyContainer;
+
+    // 1. Validate a candidate file; the live config is untouched until nginx accepts it.
+    try {
+        await execOk(proxy, `cat > ${CANDIDATE_PATH}`, text);
+        const test = await exec(proxy, `nginx -t -q -c ${CANDIDATE_PATH}`);
+        if (test.code !== 0) {
+            throw new Error(nginxComplaint(test.stderr || test.stdout));
+        }
+    } catch (err) {
+        await exec(proxy, `rm -f ${CANDIDATE_PATH}`);
+        throw new Error(
+            `${target} failed: nginx rejected the config: ${(err as Error).message}; previous config still serving`,
+        );
+    }
+
+    // 2. Install it and reload; keep the previous file to restore.
+    await execOk(proxy, `cp ${NGINX_CONF_PATH} ${BACKUP_PATH} && mv ${CANDIDATE_PATH} ${NGINX_CONF_PATH}`);
+    try {
+        await execOk(proxy, "nginx -s reload");
+        await confirmVersion(inputs.publicUrl, rendered.version, inputs.confirmTimeoutMs ?? 10000);
+    } catch (err) {
+        const restore = await exec(proxy, `mv ${BACKUP_PATH} ${NGINX_CONF_PATH} && nginx -s reload`);
+        const restored =
+            restore.code === 0 ? "previous config restored" : `restore failed too: ${lastLine(restore.stderr)}`;
+        throw new Error(`${target} failed: ${(err as Error).message}; ${restored}`);
+    }
+    return { ...inputs, appliedAt: new Date().toISOString(), switchMs: Date.now() - started };
+}
+
+const INPUT_KEYS: (keyof ProxySwitchInputs)[] = [
+    "proxyContainer",
+    "proxyContainerId",
+    "color",
+    "host",
+    "port",
+    "configVersion",
+    "publicUrl",
+];
+
+export const proxySwitchProvider: pulumi.dynamic.ResourceProvider = {
+    async diff(_id: string, olds: SwitchState, news: ProxySwitchInputs) {
+        const changed = INPUT_KEYS.filter((k) => olds[k] !== news[k]);
+        return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
+    },
+    async create(inputs: ProxySwitchInputs) {
+        return { id: `${inputs.proxyContainer}-switch`, outs: await applySwitch(inputs) };
+    },
+    async update(_id: string, _olds: SwitchState, news: ProxySwitchInputs) {
+        return { outs: await applySwitch(news) };
+    },
+    async read(id: string, props?: SwitchState) {
+        // Refresh reports what nginx really serves, so drift (e.g. a restarted proxy) shows up.
+        if (props === undefined) {
+            return { id, props };
+        }
+        const served = await dockerOk(["exec", props.proxyContainer, "cat", NGINX_CONF_PATH]).catch(() => "");
+        const version = /return 200 "([0-9a-f]{12}) /.exec(served)?.[1];
+        return { id, props: version === props.configVersion ? props : { ...props, configVersion: version ?? "none" } };
+    },
+};
+
+export type ProxySwitchArgs = { readonly [K in keyof ProxySwitchInputs]: pulumi.Input<ProxySwitchInputs[K]> };
+
+/** The live colour as nginx serves it; its `color` output is the truth about traffic. */
+export class ProxySwitch extends pulumi.dynamic.Resource {
+    public readonly color!: pulumi.Output<Color>;
+    public readonly configVersion!: pulumi.Output<string>;
+    public readonly switchMs!: pulumi.Output<number>;
+
+    constructor(name: string, args: ProxySwitchArgs, opts?: pulumi.CustomResourceOptions) {
+        super(proxySwitchProvider, name, { ...args, appliedAt: undefined, switchMs: undefined }, opts);
+    }
+}

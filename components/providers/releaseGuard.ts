@@ -1,0 +1,60 @@
+// Dynamic provider: refuses, at preview, a change that would replace the container serving traffic.
+import * as pulumi from "@pulumi/pulumi";
+import { Color } from "../config";
+import { parseVersionBody, VERSION_PATH } from "../nginx";
+import { classifyTransition, ReleaseState } from "../release";
+import { probe } from "./probe";
+
+export interface ReleaseGuardInputs extends ReleaseState {
+    /** The public URL, to ask nginx which colour really serves (config may say otherwise after a failed release). */
+    readonly publicUrl: string;
+}
+
+/** The colour nginx serves now, or undefined when no proxy answers (first deploy). */
+async function servingColor(publicUrl: string): Promise<Color | undefined> {
+    const result = await probe(publicUrl + VERSION_PATH, 2000);
+    const color = result.status === 200 ? parseVersionBody(result.body)?.color : undefined;
+    return color === "blue" || color === "green" ? color : undefined;
+}
+
+/** The last deployed state, with the live colour corrected to what really serves traffic. */
+export async function deployedState(olds: Partial<ReleaseGuardInputs>): Promise<ReleaseState | undefined> {
+    if (olds.liveColor === undefined || olds.blueImage === undefined || olds.greenImage === undefined) {
+        return undefined;
+    }
+    const serving = await servingColor(olds.publicUrl ?? "");
+    return { liveColor: serving ?? olds.liveColor, blueImage: olds.blueImage, greenImage: olds.greenImage };
+}
+
+const KEYS: (keyof ReleaseGuardInputs)[] = ["liveColor", "blueImage", "greenImage", "publicUrl"];
+
+export const releaseGuardProvider: pulumi.dynamic.ResourceProvider = {
+    async check(olds: Partial<ReleaseGuardInputs>, news: ReleaseGuardInputs) {
+        const transition = classifyTransition(await deployedState(olds), news);
+        if (transition.kind === "refused") {
+            const live = (await deployedState(olds))?.liveColor ?? news.liveColor;
+            return { inputs: news, failures: [{ property: `${live}Image`, reason: transition.reason }] };
+        }
+        return { inputs: news };
+    },
+    async diff(_id: string, olds: ReleaseGuardInputs, news: ReleaseGuardInputs) {
+        return { changes: KEYS.some((k) => olds[k] !== news[k]), replaces: [], deleteBeforeReplace: false };
+    },
+    async create(inputs: ReleaseGuardInputs) {
+        return { id: "release-guard", outs: inputs };
+    },
+    async update(_id: string, _olds: ReleaseGuardInputs, news: ReleaseGuardInputs) {
+        return { outs: news };
+    },
+};
+
+/** Records the released state; its check refuses in-place changes of the serving colour. */
+export class ReleaseGuard extends pulumi.dynamic.Resource {
+    constructor(
+        name: string,
+        args: { readonly [K in keyof ReleaseGuardInputs]: pulumi.Input<ReleaseGuardInputs[K]> },
+        opts?: pulumi.CustomResourceOptions,
+    ) {
+        super(releaseGuardProvider, name, args, opts);
+    }
+}

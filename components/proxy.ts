@@ -1,0 +1,44 @@
+import * as pulumi from "@pulumi/pulumi";
+import { NGINX_CONF_PATH, PROXY_LISTEN_PORT, renderPlaceholderConfig } from "./nginx";
+import { containerName, MANAGED_LABEL } from "./names";
+import { Container } from "./providers/container";
+
+export interface ProxyArgs {
+    /** Stack name; the container is called `<stack>-proxy`. */
+    readonly stack: string;
+    /** nginx image (>= 1.27.4 for lossless reloads). */
+    readonly image: pulumi.Input<string>;
+    /** Docker network shared with the colours. */
+    readonly network: pulumi.Input<string>;
+    /** Public port, published on all host addresses. */
+    readonly publicPort: number;
+}
+
+/**
+ * The nginx container. It starts with a placeholder config (503) and is never recreated by a
+ * colour switch: the proxy switch rewrites its config and reloads it in place.
+ */
+export class Proxy extends pulumi.ComponentResource {
+    public readonly container: Container;
+    public readonly name: string;
+
+    constructor(name: string, args: ProxyArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("bluegreen:index:Proxy", name, {}, opts);
+
+        this.name = containerName(args.stack, "proxy");
+        this.container = new Container(
+            `${name}-container`,
+            {
+                name: this.name,
+                image: args.image,
+                network: args.network,
+                ports: [{ hostIp: "0.0.0.0", hostPort: args.publicPort, containerPort: PROXY_LISTEN_PORT }],
+                labels: { [MANAGED_LABEL]: args.stack, "io.bluegreen.role": "proxy" },
+                seedFiles: [{ path: NGINX_CONF_PATH, content: renderPlaceholderConfig().text }],
+            },
+            { parent: this },
+        );
+
+        this.registerOutputs({ containerId: this.container.containerId });
+    }
+}

@@ -1,0 +1,94 @@
+// Release-transition rules: what a change of config means, and which changes are refused.
+// Pure: the release guard (at preview) and the preview summary both use it.
+import { Color, imageOf, otherColor } from "./config";
+
+/** The part of the config that decides what a release does. */
+export interface ReleaseState {
+    readonly liveColor: Color;
+    readonly blueImage: string;
+    readonly greenImage: string;
+}
+
+export type Transition =
+    | { readonly kind: "initial"; readonly live: Color; readonly image: string }
+    | { readonly kind: "none" }
+    /** The idle colour gets a new image; traffic stays where it is. */
+    | { readonly kind: "stage"; readonly color: Color; readonly from: string; readonly to: string }
+    /** The idle colour gets a new image and then takes the traffic. */
+    | {
+          readonly kind: "release";
+          readonly from: Color;
+          readonly to: Color;
+          readonly fromImage: string;
+          readonly toImage: string;
+          readonly standbyImage: string;
+      }
+    /** Traffic moves to the other colour, which keeps its image (rollback or promote). */
+    | { readonly kind: "switch"; readonly from: Color; readonly to: Color; readonly image: string }
+    | { readonly kind: "refused"; readonly reason: string };
+
+/** Classifies a change from the last deployed state (undefined on first deploy) to the new one. */
+export function classifyTransition(previous: ReleaseState | undefined, next: ReleaseState): Transition {
+    if (previous === undefined) {
+        return { kind: "initial", live: next.liveColor, image: imageOf(next, next.liveColor) };
+    }
+    const oldLive = previous.liveColor;
+    const oldLiveImage = imageOf(previous, oldLive);
+    if (imageOf(next, oldLive) !== oldLiveImage) {
+        return { kind: "refused", reason: refusalReason(previous, next) };
+    }
+    const idle = otherColor(oldLive);
+    const idleChanged = imageOf(next, idle) !== imageOf(previous, idle);
+    if (next.liveColor === oldLive) {
+        return idleChanged
+            ? { kind: "stage", color: idle, from: imageOf(previous, idle), to: imageOf(next, idle) }
+            : { kind: "none" };
+    }
+    if (idleChanged) {
+        return {
+            kind: "release",
+            from: oldLive,
+            to: idle,
+            fromImage: imageOf(previous, idle),
+            toImage: imageOf(next, idle),
+            standbyImage: oldLiveImage,
+        };
+    }
+    return { kind: "switch", from: oldLive, to: idle, image: imageOf(next, idle) };
+}
+
+function refusalReason(previous: ReleaseState, next: ReleaseState): string {
+    const live = previous.liveColor;
+    const idle = otherColor(live);
+    const newImage = imageOf(next, live);
+    const stays = next.liveColor === live;
+    const what = stays
+        ? `${live} is live, so replacing its container in place would drop traffic`
+        : `${live} serves traffic until the switch, so its container cannot be replaced in the same update`;
+    return (
+        `refused: ${live}Image changed (${imageOf(previous, live)} -> ${newImage}) but ${what}. ` +
+        `Put the new image on the idle colour instead: pulumi config set ${live}Image ${imageOf(previous, live)} ` +
+        `&& npm run release -- ${newImage} (sets ${idle}Image and liveColor=${idle})`
+    );
+}
+
+/** One line for people: what `pulumi up` will do to traffic. */
+export function describeTransition(t: Transition): string {
+    switch (t.kind) {
+        case "initial":
+            return `initial deploy: ${t.live} serves ${t.image}`;
+        case "none":
+            return "no change";
+        case "stage":
+            return `stage: ${t.color} ${t.from} -> ${t.to}; traffic stays on ${otherColor(t.color)}`;
+        case "release":
+            return (
+                `release: ${t.to} ${t.fromImage} -> ${t.toImage}; traffic ${t.from} -> ${t.to}; ` +
+                `${t.from} stays on ${t.standbyImage} as standby`
+            );
+        case "switch":
+            return `switch: traffic ${t.from} -> ${t.to} (${t.to} runs ${t.image})`;
+        case "refused":
+            return t.reason;
+    }
+}

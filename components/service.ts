@@ -1,0 +1,130 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Color, imageOf, otherColor, portOf, Settings } from "./config";
+import { ColorSlot } from "./colorSlot";
+import { containerName, loopbackUrl, MANAGED_LABEL, networkName } from "./names";
+import { renderProxyConfig } from "./nginx";
+import { Proxy } from "./proxy";
+import { Network } from "./providers/network";
+import { ProxySwitch } from "./providers/proxySwitch";
+import { ReleaseGuard } from "./providers/releaseGuard";
+import { SmokeTest } from "./providers/smokeTest";
+
+export interface BlueGreenServiceArgs {
+    /** Stack name; prefixes every Docker object (`<stack>-proxy`, `<stack>-blue`, ...). */
+    readonly stack: string;
+    /** Validated settings (see `parseSettings`). */
+    readonly settings: Settings;
+}
+
+/**
+ * The whole service: a network, two colour slots and the proxy, wired as a two-step swap:
+ * guard -> idle container -> health check -> smoke test -> proxy switch (confirmed on the public port).
+ */
+export class BlueGreenService extends pulumi.ComponentResource {
+    public readonly liveColor: pulumi.Output<Color>;
+    public readonly liveImage: pulumi.Output<string>;
+    public readonly standbyColor: pulumi.Output<Color>;
+    public readonly standbyImage: pulumi.Output<string>;
+    public readonly url: string;
+    public readonly blueUrl: string;
+    public readonly greenUrl: string;
+    public readonly proxyConfigVersion: pulumi.Output<string>;
+    public readonly slots: Record<Color, ColorSlot>;
+    public readonly proxySwitch: ProxySwitch;
+    /** What the proxy switch waits for: the live colour's health check, then the smoke test if any. */
+    public readonly switchGates: pulumi.Resource[];
+
+    constructor(name: string, args: BlueGreenServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("bluegreen:index:BlueGreenService", name, {}, opts);
+        const { stack, settings: s } = args;
+        this.url = loopbackUrl(s.publicPort);
+
+        // Runs first: its check refuses, at preview, replacing the container that serves traffic.
+        const guard = new ReleaseGuard(
+            `${name}-guard`,
+            { liveColor: s.liveColor, blueImage: s.blueImage, greenImage: s.greenImage, publicUrl: this.url },
+            { parent: this },
+        );
+        const network = new Network(
+            `${name}-network`,
+            { name: networkName(stack), labels: { [MANAGED_LABEL]: stack } },
+            { parent: this, dependsOn: [guard] },
+        );
+
+        const slot = (color: Color) =>
+            new ColorSlot(
+                `${name}-${color}`,
+                {
+                    stack,
+                    color,
+                    image: imageOf(s, color),
+                    network: network.name,
+                    hostPort: portOf(s, color),
+                    appPort: s.appPort,
+                    healthPath: s.healthPath,
+                    healthTimeoutSeconds: s.healthTimeoutSeconds,
+                    healthIntervalMs: s.healthIntervalMs,
+                    healthyThreshold: s.healthyThreshold,
+                    live: color === s.liveColor,
+                },
+                { parent: this, dependsOn: [guard] },
+            );
+        this.slots = { blue: slot("blue"), green: slot("green") };
+        this.blueUrl = this.slots.blue.url;
+        this.greenUrl = this.slots.green.url;
+
+        const proxy = new Proxy(
+            `${name}-proxy`,
+            { stack, image: s.proxyImage, network: network.name, publicPort: s.publicPort },
+            { parent: this, dependsOn: [guard] },
+        );
+
+        const live = this.slots[s.liveColor];
+        this.switchGates = [live.healthCheck];
+        if (s.smokeTest !== undefined) {
+            this.switchGates.push(
+                new SmokeTest(
+                    `${name}-smoke-test`,
+                    {
+                        command: s.smokeTest,
+                        color: s.liveColor,
+                        targetUrl: live.url,
+                        containerId: live.container.containerId,
+                    },
+                    { parent: this, dependsOn: [live.healthCheck] },
+                ),
+            );
+        }
+
+        const target = { color: s.liveColor, host: containerName(stack, s.liveColor), port: s.appPort };
+        this.proxySwitch = new ProxySwitch(
+            `${name}-switch`,
+            {
+                proxyContainer: proxy.name,
+                proxyContainerId: proxy.container.containerId,
+                ...target,
+                configVersion: renderProxyConfig(target).version,
+                publicUrl: this.url,
+            },
+            { parent: this, dependsOn: this.switchGates },
+        );
+
+        // Outputs report what nginx serves (the switch's state), not only what config asks for.
+        this.liveColor = this.proxySwitch.color;
+        this.standbyColor = this.liveColor.apply(otherColor);
+        this.liveImage = this.liveColor.apply((c) => imageOf(s, c));
+        this.standbyImage = this.standbyColor.apply((c) => imageOf(s, c));
+        this.proxyConfigVersion = this.proxySwitch.configVersion;
+
+        this.registerOutputs({
+            liveColor: this.liveColor,
+            liveImage: this.liveImage,
+            standbyColor: this.standbyColor,
+            standbyImage: this.standbyImage,
+            url: this.url,
+            blueUrl: this.blueUrl,
+            greenUrl: this.greenUrl,
+            proxyConfigVersion: this.proxyConfigVersion,
+        });
+    }
+}

@@ -1,0 +1,18 @@
+# Source this file (`. scripts/env.sh`) to use the project's Pulumi toolchain in your shell.
+_bluegreen_root="$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")/.." && pwd)"
+_bluegreen_cache="${BLUEGREEN_CACHE:-$HOME/.cache/bluegreen}"
+_bluegreen_bin="$_bluegreen_cache/toolchain/pulumi-v$(cat "$_bluegreen_root/scripts/pulumi-version")/bin"
+if [ -d "$_bluegreen_bin" ]; then
+    case ":$PATH:" in *":$_bluegreen_bin:"*) ;; *) PATH="$_bluegreen_bin:$PATH" ;; esac
+fi
+# Plugins and Pulumi's own files stay in the machine cache, not in ~/.pulumi.
+export PULUMI_HOME="${PULUMI_HOME:-$_bluegreen_cache/pulumi-home}"
+# State in a local file backend; never Pulumi Cloud unless you set this yourself.
+export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$_bluegreen_root/.pulumi-state}"
+# Local-only default passphrase for the dev stack's secrets; set your own for anything real.
+export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-bluegreen-local}"
+export PULUMI_SKIP_UPDATE_CHECK=true
+# Offline machines cannot download plugins; fail fast instead of trying.
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="${PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION:-true}"
+export PATH
+unset _bluegreen_root _bluegreen_cache _bluegreen_bin

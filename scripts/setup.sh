@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# `make setup`: everything `pulumi up` needs on this machine, idempotent; a warm run changes nothing.
+STEP=setup
+source "$(dirname "$0")/lib.sh"
+started=$SECONDS
+cd "$REPO_ROOT"
+
+command -v node >/dev/null 2>&1 || die "Node.js >= 18 is needed (apt-get install nodejs npm)"
+# npm ci only when package-lock.json changed since the last install (npm ci always reinstalls).
+lock_hash="$(sha256sum package-lock.json | cut -c1-16)"
+if [ "$(cat node_modules/.bluegreen-lock 2>/dev/null)" != "$lock_hash" ]; then
+    STEP=npm log "npm ci (install scripts disabled by .npmrc)"
+    run_logged "$BLUEGREEN_CACHE/logs/npm-ci.log" npm ci --no-audit --no-fund
+    echo "$lock_hash" > node_modules/.bluegreen-lock
+else
+    STEP=npm log "node_modules up to date"
+fi
+
+"$REPO_ROOT/scripts/docker-engine.sh"
+"$REPO_ROOT/scripts/toolchain.sh"
+"$REPO_ROOT/scripts/images.sh"
+if ! command -v hey >/dev/null 2>&1; then
+    ensure_debs hey # load generator for the zero-downtime tests and the benchmark
+fi
+log "ready in $((SECONDS - started)) s; now: . scripts/env.sh"

@@ -1,0 +1,61 @@
+import * as assert from "assert";
+import { classifyTransition, describeTransition, ReleaseState } from "../../components/release";
+
+const v1 = "bluegreen-sample:1";
+const v2 = "bluegreen-sample:2";
+const deployed: ReleaseState = { liveColor: "blue", blueImage: v1, greenImage: v1 };
+
+describe("release-transition rules", () => {
+    it("first deploy", () => {
+        const t = classifyTransition(undefined, deployed);
+        assert.deepStrictEqual(t, { kind: "initial", live: "blue", image: v1 });
+    });
+
+    it("no change", () => {
+        assert.deepStrictEqual(classifyTransition(deployed, deployed), { kind: "none" });
+        assert.strictEqual(describeTransition({ kind: "none" }), "no change");
+    });
+
+    it("release: new image on the idle colour plus the flip", () => {
+        const t = classifyTransition(deployed, { liveColor: "green", blueImage: v1, greenImage: v2 });
+        assert.strictEqual(t.kind, "release");
+        assert.strictEqual(
+            describeTransition(t),
+            "release: green bluegreen-sample:1 -> bluegreen-sample:2; traffic blue -> green; " +
+                "blue stays on bluegreen-sample:1 as standby",
+        );
+    });
+
+    it("stage: new image on the idle colour without the flip", () => {
+        const t = classifyTransition(deployed, { liveColor: "blue", blueImage: v1, greenImage: v2 });
+        assert.deepStrictEqual(t, { kind: "stage", color: "green", from: v1, to: v2 });
+        assert.strictEqual(
+            describeTransition(t),
+            "stage: green bluegreen-sample:1 -> bluegreen-sample:2; traffic stays on blue",
+        );
+    });
+
+    it("switch: only the flip (rollback or promote)", () => {
+        const t = classifyTransition(deployed, { ...deployed, liveColor: "green" });
+        assert.deepStrictEqual(t, { kind: "switch", from: "blue", to: "green", image: v1 });
+        assert.strictEqual(describeTransition(t), "switch: traffic blue -> green (green runs bluegreen-sample:1)");
+    });
+
+    it("refuses changing the live colour's image while it stays live, saying what to run", () => {
+        const t = classifyTransition(deployed, { ...deployed, blueImage: v2 });
+        assert.strictEqual(t.kind, "refused");
+        const reason = describeTransition(t);
+        assert.match(
+            reason,
+            /^refused: blueImage changed \(bluegreen-sample:1 -> bluegreen-sample:2\) but blue is live/,
+        );
+        assert.match(reason, /npm run release -- bluegreen-sample:2/);
+        assert.match(reason, /pulumi config set blueImage bluegreen-sample:1/);
+    });
+
+    it("refuses replacing the serving colour in the same update that moves traffic away", () => {
+        const t = classifyTransition(deployed, { liveColor: "green", blueImage: v2, greenImage: v2 });
+        assert.strictEqual(t.kind, "refused");
+        assert.match(describeTransition(t), /blue serves traffic until the switch/);
+    });
+});
