@@ -1,0 +1,167 @@
+// `npm run release -- <image>`, `npm run rollback`, `npm run status`: thin wrappers over
+// `pulumi config set` and `pulumi up` that read the truth about traffic from nginx itself.
+import * as childProcess from "child_process";
+import { Color, DEFAULTS, otherColor, validateImage } from "../components/config";
+import { containerName } from "../components/names";
+import { parseVersionBody, VERSION_PATH } from "../components/nginx";
+import { describeProbe, probe } from "../components/providers/probe";
+
+function pulumi(args: string[], inherit = false): { code: number; stdout: string; stderr: string } {
+    const stack = process.env.PULUMI_STACK ? ["--stack", process.env.PULUMI_STACK] : [];
+    const result = childProcess.spawnSync("pulumi", [...args, ...stack], {
+        encoding: "utf8",
+        stdio: inherit ? "inherit" : "pipe",
+    });
+    if (result.error) {
+        throw new Error(`cannot run pulumi (${result.error.message}); run make setup and . scripts/env.sh`);
+    }
+    return { code: result.status ?? 1, stdout: result.stdout ?? "", stderr: result.stderr ?? "" };
+}
+
+function pulumiOk(args: string[]): string {
+    const result = pulumi(args);
+    if (result.code !== 0) {
+        throw new Error(`pulumi ${args.join(" ")} failed: ${result.stderr.trim().split("\n").pop()}`);
+    }
+    return result.stdout;
+}
+
+function config(): Record<string, string> {
+    const raw = JSON.parse(pulumiOk(["config", "--json"])) as Record<string, { value?: string }>;
+    const values: Record<string, string> = {};
+    for (const [key, entry] of Object.entries(raw)) {
+        if (entry.value !== undefined) {
+            values[key.replace(/^bluegreen:/, "")] = entry.value;
+        }
+    }
+    return values;
+}
+
+function publicUrl(values: Record<string, string>): string {
+    return `http://127.0.0.1:${values.publicPort ?? DEFAULTS.publicPort}`;
+}
+
+/** The colour nginx really serves, or undefined when no proxy answers. */
+async function servingColor(values: Record<string, string>): Promise<Color | undefined> {
+    const result = await probe(publicUrl(values) + VERSION_PATH, 2000);
+    const color = result.status === 200 ? parseVersionBody(result.body)?.color : undefined;
+    return color === "blue" || color === "green" ? color : undefined;
+}
+
+function stackName(): string {
+    return process.env.PULUMI_STACK ?? pulumiOk(["stack", "--show-name"]).trim();
+}
+
+function containerState(name: string): string {
+    const result = childProcess.spawnSync("docker", ["inspect", "--format", "{{.State.Status}}", name], {
+        encoding: "utf8",
+    });
+    return result.status === 0 ? result.stdout.trim() : "missing";
+}
+
+function up(): number {
+    console.log("\n$ pulumi up --yes");
+    return pulumi(["up", "--yes", "--non-interactive"], true).code;
+}
+
+async function release(image: string | undefined): Promise<number> {
+    if (image === undefined) {
+        throw new Error("usage: npm run release -- <image>   (e.g. npm run release -- bluegreen-sample:2)");
+    }
+    validateImage("image", image);
+    const values = config();
+    const live = (await servingColor(values)) ?? (values.liveColor as Color);
+    const idle = otherColor(live);
+    if (values.liveColor !== live) {
+        console.log(`note: config says liveColor=${values.liveColor} but nginx serves ${live}; releasing onto ${idle}`);
+        if (values[`${live}Image`] !== undefined) {
+            console.log(`note: ${live}Image stays ${values[`${live}Image`]}`);
+        }
+    }
+    console.log(`release: ${idle} ${values[`${idle}Image`]} -> ${image}, then traffic ${live} -> ${idle}`);
+    pulumiOk(["config", "set", `${idle}Image`, image]);
+    pulumiOk(["config", "set", "liveColor", idle]);
+    const code = up();
+    if (code !== 0) {
+        console.error(
+            `\nrelease failed: traffic stays on ${live} if the proxy switch did not run (npm run status shows it). ` +
+                `To put config back in line with traffic: npm run rollback`,
+        );
+    } else {
+        console.log(`\nreleased ${image}: ${idle} serves ${publicUrl(values)}; ${live} stays up as standby`);
+    }
+    return code;
+}
+
+async function rollback(): Promise<number> {
+    const values = config();
+    const serving = await servingColor(values);
+    const from = serving ?? (values.liveColor as Color);
+    const to = otherColor(from);
+    if (serving !== undefined && values.liveColor !== serving) {
+        // A failed release left config ahead of traffic: rolling back means config follows traffic.
+        console.log(
+            `rollback: config says ${values.liveColor} but nginx serves ${serving}; setting liveColor=${serving}`,
+        );
+        pulumiOk(["config", "set", "liveColor", serving]);
+        return up();
+    }
+    const state = containerState(containerName(stackName(), to));
+    if (state !== "running") {
+        throw new Error(
+            `rollback refused: the ${to} container ${containerName(stackName(), to)} is ${state}, ` +
+                `so traffic would go to a dead colour; release a good image instead (npm run release -- <image>)`,
+        );
+    }
+    console.log(`rollback: traffic ${from} -> ${to} (${to} runs ${values[`${to}Image`]})`);
+    pulumiOk(["config", "set", "liveColor", to]);
+    return up();
+}
+
+async function status(): Promise<number> {
+    const values = config();
+    const stack = stackName();
+    const serving = await servingColor(values);
+    console.log(`stack:   ${stack}`);
+    console.log(`config:  liveColor=${values.liveColor}`);
+    console.log(`serving: ${serving ?? "nothing (proxy not answering)"} at ${publicUrl(values)}`);
+    if (serving !== undefined && serving !== values.liveColor) {
+        console.log(`warning: config and traffic disagree (a failed release?); npm run rollback aligns them`);
+    }
+    let allHealthy = true;
+    for (const color of ["blue", "green"] as const) {
+        const port = values[`${color}Port`] ?? DEFAULTS[`${color}Port`];
+        const url = `http://127.0.0.1:${port}`;
+        const health = await probe(url + (values.healthPath ?? DEFAULTS.healthPath), 2000);
+        const healthy = health.status !== undefined && health.status >= 200 && health.status < 300;
+        allHealthy &&= healthy;
+        const role = color === serving ? "live   " : "standby";
+        console.log(
+            `${color.padEnd(5)}   ${role} image=${values[`${color}Image`]} container=${containerState(containerName(stack, color))} ` +
+                `health=${healthy ? "ok" : describeProbe(health)} url=${url}`,
+        );
+    }
+    return serving !== undefined && allHealthy ? 0 : 1;
+}
+
+async function main(): Promise<number> {
+    const [command, ...args] = process.argv.slice(2);
+    switch (command) {
+        case "release":
+            return release(args[0]);
+        case "rollback":
+            return rollback();
+        case "status":
+            return status();
+        default:
+            throw new Error("usage: cli.js release <image> | rollback | status");
+    }
+}
+
+main().then(
+    (code) => process.exit(code),
+    (err: Error) => {
+        console.error(`error: ${err.message}`);
+        process.exit(2);
+    },
+);

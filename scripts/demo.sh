@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# `make demo`: deploy the sample on the dev stack, then release the other version while a client
+# sends GET and POST requests on keep-alive connections, and report what it saw.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PULUMI_STACK="${PULUMI_STACK:-dev}"
+pulumi stack select "$PULUMI_STACK" 2>/dev/null || pulumi stack init "$PULUMI_STACK"
+
+echo "== 1. deploy (pulumi up)"
+pulumi up --yes --non-interactive --stack "$PULUMI_STACK"
+url="$(pulumi stack output url --stack "$PULUMI_STACK")"
+current="$(pulumi stack output liveImage --stack "$PULUMI_STACK")"
+next=bluegreen-sample:2
+[ "$current" = "$next" ] && next=bluegreen-sample:1
+echo "serving: $(curl -s "$url/")"
+
+echo "== 2. release $next while a client polls $url (GET and POST, keep-alive, 50 rps each)"
+results="$(mktemp -d)"
+hey -z 20s -q 25 -c 2 "$url/" >"$results/get.txt" 2>&1 &
+get_pid=$!
+hey -z 20s -q 25 -c 2 -m POST -d 'demo=1' "$url/" >"$results/post.txt" 2>&1 &
+post_pid=$!
+sleep 2
+release_code=0
+npm run --silent release -- "$next" || release_code=$?
+wait "$get_pid" "$post_pid"
+
+# hey's report -> "ok non200 errors"
+summarize() {
+    awk '/Status code distribution:/ {mode = "s"; next}
+         /Error distribution:/ {mode = "e"; next}
+         mode == "s" && $1 ~ /^\[[0-9]+\]$/ {c = $1; gsub(/[][]/, "", c); if (c == 200) ok += $2; else bad += $2}
+         mode == "e" && $1 ~ /^\[[0-9]+\]$/ {n = $1; gsub(/[][]/, "", n); err += n}
+         END {print ok + 0, bad + 0, err + 0}' "$@"
+}
+read -r ok non200 errors < <(summarize "$results/get.txt" "$results/post.txt")
+echo
+echo "== what happened"
+echo "release exit code: $release_code"
+echo "requests answered 200: $ok; non-200: $non200; connection errors: $errors"
+echo "now serving: $(curl -s "$url/" | tr -d '\n') ($(curl -si "$url/" | grep -i '^x-color' | tr -d '\r'))"
+echo "public URL: $url   (npm run status | npm run rollback | pulumi destroy --stack $PULUMI_STACK)"
+rm -rf "$results"
+[ "$release_code" = 0 ] && [ "$non200" = 0 ] && [ "$errors" = 0 ]
