@@ -56,7 +56,13 @@ export interface HealthCheckInputs extends HealthGate {
     readonly live: boolean;
 }
 
-type State = HealthCheckInputs & Partial<HealthReport> & { checkedAt?: string };
+type State = HealthCheckInputs &
+    Partial<HealthReport> & {
+        checkedAt?: string;
+        /** False when a standby colour failed its check (recorded, not fatal). */
+        healthy?: boolean;
+        lastError?: string;
+    };
 
 function mustProbe(olds: State | undefined, news: HealthCheckInputs): boolean {
     return (
@@ -67,12 +73,27 @@ function mustProbe(olds: State | undefined, news: HealthCheckInputs): boolean {
     );
 }
 
+/**
+ * The live colour's check gates the switch: failure fails the update. A standby's check (a staged
+ * release, or the colour a failed release left behind) is recorded and printed but never blocks
+ * an update: traffic does not depend on it, and it must not block a rollback. Becoming live
+ * re-runs the check as a gate.
+ */
 async function run(olds: State | undefined, news: HealthCheckInputs): Promise<State> {
     if (!mustProbe(olds, news)) {
         return { ...olds, ...news };
     }
-    const report = await waitHealthy(news);
-    return { ...news, ...report, checkedAt: new Date().toISOString() };
+    const checkedAt = new Date().toISOString();
+    try {
+        return { ...news, ...(await waitHealthy(news)), checkedAt, healthy: true, lastError: "" };
+    } catch (err) {
+        if (news.live) {
+            throw err;
+        }
+        const message = `standby ${(err as Error).message}`;
+        console.error(`warning: ${message}`);
+        return { ...news, checkedAt, healthy: false, lastError: message };
+    }
 }
 
 const INPUT_KEYS: (keyof HealthCheckInputs)[] = [
@@ -105,8 +126,15 @@ export type HealthCheckArgs = { readonly [K in keyof HealthCheckInputs]: pulumi.
 export class HealthCheck extends pulumi.dynamic.Resource {
     public readonly checkedAt!: pulumi.Output<string>;
     public readonly attempts!: pulumi.Output<number>;
+    public readonly healthy!: pulumi.Output<boolean>;
+    public readonly lastError!: pulumi.Output<string>;
 
     constructor(name: string, args: HealthCheckArgs, opts?: pulumi.CustomResourceOptions) {
-        super(healthCheckProvider, name, { ...args, checkedAt: undefined, attempts: undefined }, opts);
+        super(
+            healthCheckProvider,
+            name,
+            { ...args, checkedAt: undefined, attempts: undefined, healthy: undefined, lastError: undefined },
+            opts,
+        );
     }
 }

@@ -24,7 +24,13 @@ export interface ProxySwitchInputs {
     readonly confirmTimeoutMs?: number;
 }
 
-export type SwitchState = ProxySwitchInputs & { appliedAt: string; switchMs: number };
+export type SwitchState = ProxySwitchInputs & {
+    appliedAt: string;
+    /** From the start of the switch to the first answer of the new config on a fresh connection. */
+    switchMs: number;
+    /** The whole switch, including the settle window. */
+    totalMs: number;
+};
 
 const CANDIDATE_PATH = `${NGINX_CONF_PATH}.next`;
 const BACKUP_PATH = `${NGINX_CONF_PATH}.previous`;
@@ -46,17 +52,37 @@ async function execOk(container: string, command: string, input?: string): Promi
 /** The line of nginx's output that says what is wrong (its [emerg] line when there is one). */
 export function nginxComplaint(output: string): string {
     const emerg = output.split("\n").find((line) => line.includes("[emerg]"));
-    return (emerg ?? lastLine(output)).trim();
+    // Drop nginx's timestamp and pid#tid prefix: "2026/01/02 03:04:05 [emerg] 7#7: unknown ..."
+    return (emerg ?? lastLine(output))
+        .trim()
+        .replace(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d /, "")
+        .replace(/\] \d+#\d+: /, "] ");
 }
 
-/** Polls the version endpoint on fresh connections until it reports `version`. */
+/**
+ * After a reload, old workers keep accepting new connections for about 100 ms before they are
+ * told to stop, so one answer from the new config is not proof yet: every fresh connection must
+ * see it for this long.
+ */
+export const SETTLE_MS = 250;
+
+/**
+ * Polls the version endpoint on fresh connections until every answer for SETTLE_MS reports
+ * `version`. Returns the milliseconds until the first answer from the new config.
+ */
 export async function confirmVersion(publicUrl: string, version: string, timeoutMs: number): Promise<number> {
     const started = Date.now();
+    let firstSeen: number | undefined;
     let last: ProbeResult | undefined;
     while (Date.now() - started < timeoutMs) {
         last = await probe(publicUrl + VERSION_PATH, 2000);
-        if (last.status === 200 && parseVersionBody(last.body)?.version === version) {
-            return Date.now() - started;
+        const current = last.status === 200 && parseVersionBody(last.body)?.version === version;
+        if (!current) {
+            firstSeen = undefined;
+        } else if (firstSeen === undefined) {
+            firstSeen = Date.now();
+        } else if (Date.now() - firstSeen >= SETTLE_MS) {
+            return firstSeen - started;
         }
         await sleep(20);
     }
@@ -93,16 +119,24 @@ export async function applySwitch(inputs: ProxySwitchInputs): Promise<SwitchStat
 
     // 2. Install it and reload; keep the previous file to restore.
     await execOk(proxy, `cp ${NGINX_CONF_PATH} ${BACKUP_PATH} && mv ${CANDIDATE_PATH} ${NGINX_CONF_PATH}`);
+    const reloadStarted = Date.now();
+    let firstAnswerMs = 0;
     try {
         await execOk(proxy, "nginx -s reload");
-        await confirmVersion(inputs.publicUrl, rendered.version, inputs.confirmTimeoutMs ?? 10000);
+        firstAnswerMs = await confirmVersion(inputs.publicUrl, rendered.version, inputs.confirmTimeoutMs ?? 10000);
     } catch (err) {
         const restore = await exec(proxy, `mv ${BACKUP_PATH} ${NGINX_CONF_PATH} && nginx -s reload`);
+        await sleep(SETTLE_MS); // let the workers of the failed config stop accepting
         const restored =
             restore.code === 0 ? "previous config restored" : `restore failed too: ${lastLine(restore.stderr)}`;
         throw new Error(`${target} failed: ${(err as Error).message}; ${restored}`);
     }
-    return { ...inputs, appliedAt: new Date().toISOString(), switchMs: Date.now() - started };
+    return {
+        ...inputs,
+        appliedAt: new Date().toISOString(),
+        switchMs: reloadStarted - started + firstAnswerMs,
+        totalMs: Date.now() - started,
+    };
 }
 
 const INPUT_KEYS: (keyof ProxySwitchInputs)[] = [
@@ -146,6 +180,11 @@ export class ProxySwitch extends pulumi.dynamic.Resource {
     public readonly switchMs!: pulumi.Output<number>;
 
     constructor(name: string, args: ProxySwitchArgs, opts?: pulumi.CustomResourceOptions) {
-        super(proxySwitchProvider, name, { ...args, appliedAt: undefined, switchMs: undefined }, opts);
+        super(
+            proxySwitchProvider,
+            name,
+            { ...args, appliedAt: undefined, switchMs: undefined, totalMs: undefined },
+            opts,
+        );
     }
 }

@@ -1,0 +1,198 @@
+// End to end: the real Pulumi CLI (Automation API), Docker and nginx, through every user path:
+// deploy -> release -> rollback -> stage -> promote -> bad releases -> refusals -> destroy.
+import * as assert from "assert";
+import { docker, dockerOk } from "../../components/providers/docker";
+import { probe } from "../../components/providers/probe";
+import { LoadResult, startLoad } from "../support/hey";
+import { createTestStack, TestStack } from "../support/stack";
+
+const PUBLIC_PORT = 18080;
+const URL = `http://127.0.0.1:${PUBLIC_PORT}`;
+const HEALTH_TIMEOUT_SECONDS = 8;
+
+async function serving(): Promise<{ body: string; color: unknown }> {
+    const answer = await probe(`${URL}/`, 3000);
+    return { body: answer.body, color: answer.headers["x-color"] };
+}
+
+/** GET and POST on keep-alive connections for the duration of `action`. */
+async function underLoad<T>(seconds: number, action: () => Promise<T>): Promise<{ result: T; load: LoadResult[] }> {
+    const load = Promise.all(
+        (["GET", "POST"] as const).map((method) =>
+            startLoad({ url: `${URL}/`, seconds, rpsPerConnection: 25, connections: 2, method }),
+        ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const result = await action();
+    return { result, load: await load };
+}
+
+function assertNoLoss(load: LoadResult[]): void {
+    for (const l of load) {
+        assert.ok(l.total > 100, `${l.method}: load ran (${l.total} requests)`);
+        assert.strictEqual(l.failed, 0, `${l.method}: ${JSON.stringify({ statuses: l.statuses, errors: l.errors })}`);
+    }
+}
+
+async function upError(t: TestStack): Promise<{ message: string; seconds: number }> {
+    const started = Date.now();
+    try {
+        await t.stack.up();
+    } catch (err) {
+        return { message: String((err as Error).message), seconds: (Date.now() - started) / 1000 };
+    }
+    throw new Error("pulumi up was expected to fail");
+}
+
+async function previewError(t: TestStack): Promise<string> {
+    try {
+        await t.stack.preview();
+    } catch (err) {
+        return String((err as Error).message);
+    }
+    throw new Error("pulumi preview was expected to fail");
+}
+
+describe("end to end (real Pulumi, Docker, nginx)", function () {
+    this.timeout(300000);
+    let t: TestStack;
+    let proxyId = "";
+
+    before(async () => {
+        t = await createTestStack("e2e", {
+            liveColor: "blue",
+            blueImage: "bluegreen-sample:1",
+            greenImage: "bluegreen-sample:1",
+            proxyImage: "bluegreen-nginx:local",
+            publicPort: String(PUBLIC_PORT),
+            bluePort: String(PUBLIC_PORT + 1),
+            greenPort: String(PUBLIC_PORT + 2),
+            healthTimeoutSeconds: String(HEALTH_TIMEOUT_SECONDS),
+            healthIntervalMs: "200",
+        });
+    });
+
+    after(async () => {
+        await t?.cleanup();
+    });
+
+    it("deploys v1 on blue", async () => {
+        const result = await t.stack.up();
+        assert.strictEqual(result.summary.result, "succeeded");
+        assert.strictEqual(result.outputs.liveColor.value, "blue");
+        assert.strictEqual(result.outputs.standbyColor.value, "green");
+        assert.strictEqual(result.outputs.url.value, URL);
+        assert.match(result.outputs.proxyConfigVersion.value, /^[0-9a-f]{12}$/);
+        const now = await serving();
+        assert.match(now.body, /^version=1 /);
+        assert.strictEqual(now.color, "blue");
+        proxyId = await dockerOk(["inspect", "--format", "{{.Id}}", `${t.name}-proxy`]);
+    });
+
+    it("releases v2 onto green with no failed request under GET and POST load", async () => {
+        await t.setConfig({ greenImage: "bluegreen-sample:2", liveColor: "green" });
+        const { result, load } = await underLoad(14, () => t.stack.up());
+        assertNoLoss(load);
+        assert.strictEqual(result.outputs.liveColor.value, "green");
+        assert.strictEqual(result.outputs.liveImage.value, "bluegreen-sample:2");
+        assert.strictEqual(result.outputs.standbyImage.value, "bluegreen-sample:1");
+        const now = await serving();
+        assert.match(now.body, /^version=2 /);
+        assert.strictEqual(now.color, "green");
+        assert.match((await probe(`http://127.0.0.1:${PUBLIC_PORT + 1}/`, 2000)).body, /^version=1 /, "blue stays up");
+        const proxyNow = await dockerOk(["inspect", "--format", "{{.Id}}", `${t.name}-proxy`]);
+        assert.strictEqual(proxyNow, proxyId, "the proxy container was not recreated");
+    });
+
+    it("rolls back to blue with one pulumi up that replaces nothing", async () => {
+        await t.setConfig({ liveColor: "blue" });
+        const result = await t.stack.up();
+        assert.strictEqual(result.summary.resourceChanges?.replace ?? 0, 0);
+        assert.strictEqual(result.summary.resourceChanges?.create ?? 0, 0);
+        const now = await serving();
+        assert.match(now.body, /^version=1 /);
+        assert.strictEqual(now.color, "blue");
+    });
+
+    it("stages v3 on the idle colour without moving traffic", async () => {
+        await t.setConfig({ greenImage: "bluegreen-sample:3" });
+        await t.stack.up();
+        const now = await serving();
+        assert.match(now.body, /^version=1 /);
+        assert.strictEqual(now.color, "blue");
+        assert.match((await probe(`http://127.0.0.1:${PUBLIC_PORT + 2}/`, 2000)).body, /^version=3 /);
+    });
+
+    it("promotes the staged colour", async () => {
+        await t.setConfig({ liveColor: "green" });
+        await t.stack.up();
+        const now = await serving();
+        assert.match(now.body, /^version=3 /);
+        assert.strictEqual(now.color, "green");
+    });
+
+    it("refuses an unhealthy release: non-zero, names the colour, old release keeps serving", async () => {
+        await t.setConfig({ blueImage: "bluegreen-sample:unhealthy", liveColor: "blue" });
+        const { result: failure, load } = await underLoad(HEALTH_TIMEOUT_SECONDS + 12, () => upError(t));
+        assertNoLoss(load);
+        assert.match(
+            failure.message,
+            /health check failed: blue is not healthy at http:\/\/127\.0\.0\.1:18081\/health/,
+        );
+        assert.match(failure.message, /last answer: HTTP 500/);
+        assert.ok(failure.seconds < HEALTH_TIMEOUT_SECONDS + 10, `failed in ${failure.seconds} s`);
+        const now = await serving();
+        assert.match(now.body, /^version=3 /);
+        assert.strictEqual(now.color, "green");
+    });
+
+    it("rolls config back in line with traffic although the standby is broken", async () => {
+        // What `npm run rollback` does after a failed release: the broken standby must not block it.
+        await t.setConfig({ liveColor: "green" });
+        const result = await t.stack.up();
+        assert.strictEqual(result.outputs.liveColor.value, "green");
+        assert.match(result.stdout + result.stderr, /standby health check failed: blue is not healthy/);
+        assert.strictEqual((await serving()).color, "green");
+    });
+
+    it("fails a release that never starts listening, after the health timeout", async () => {
+        await t.setConfig({ blueImage: "bluegreen-sample:slow", liveColor: "blue" });
+        const failure = await upError(t);
+        assert.match(failure.message, /health check failed: blue .*no response \((ECONNREFUSED|ECONNRESET)\)/);
+        assert.ok(
+            failure.seconds >= HEALTH_TIMEOUT_SECONDS && failure.seconds < HEALTH_TIMEOUT_SECONDS + 10,
+            `bounded by the health timeout: ${failure.seconds} s`,
+        );
+        assert.strictEqual((await serving()).color, "green");
+    });
+
+    it("refuses at preview to change the live colour's image in place", async () => {
+        await t.setConfig({ liveColor: "green", blueImage: "bluegreen-sample:1" });
+        await t.stack.up();
+        await t.setConfig({ greenImage: "bluegreen-sample:2" });
+        // The same refusal whether the flip is attempted or not.
+        const message = await previewError(t);
+        assert.match(
+            message,
+            /refused: greenImage changed \(bluegreen-sample:3 -> bluegreen-sample:2\) but green is live/,
+        );
+        assert.match(message, /npm run release -- bluegreen-sample:2/);
+        await t.setConfig({ greenImage: "bluegreen-sample:3" });
+    });
+
+    it("rejects bad config at preview with one line naming the key", async () => {
+        await t.setConfig({ publicPort: "80;80" });
+        const message = await previewError(t);
+        assert.match(message, /bluegreen:publicPort must be an integer from 1 to 65535 \(got "80;80"\)/);
+        await t.setConfig({ publicPort: String(PUBLIC_PORT) });
+        assert.strictEqual((await serving()).color, "green", "nothing changed");
+    });
+
+    it("destroys everything it made", async () => {
+        await t.stack.destroy();
+        const containers = await dockerOk(["ps", "-a", "--filter", `label=io.bluegreen.managed=${t.name}`, "-q"]);
+        assert.strictEqual(containers, "");
+        const network = await docker(["network", "inspect", `${t.name}-net`]);
+        assert.notStrictEqual(network.code, 0, "network removed");
+    });
+});

@@ -1,0 +1,64 @@
+// A throwaway stack of this project for end-to-end tests: the real Pulumi CLI through the
+// Automation API, a temporary file backend, and a work dir outside the repo.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { docker } from "../../components/providers/docker";
+
+const REPO = path.resolve(__dirname, "../../..");
+
+export interface TestStack {
+    readonly stack: Stack;
+    readonly name: string;
+    readonly workDir: string;
+    /** Sets config keys (without the bluegreen: prefix). */
+    setConfig(values: Record<string, string>): Promise<void>;
+    /** Destroys the stack, then removes it and its files. */
+    cleanup(): Promise<void>;
+}
+
+export async function createTestStack(prefix: string, config: Record<string, string>): Promise<TestStack> {
+    const name = `${prefix}${process.pid}`;
+    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), `bluegreen-${prefix}-`));
+    fs.copyFileSync(path.join(REPO, "Pulumi.yaml"), path.join(workDir, "Pulumi.yaml"));
+    fs.copyFileSync(path.join(REPO, "package.json"), path.join(workDir, "package.json"));
+    fs.symlinkSync(path.join(REPO, "bin"), path.join(workDir, "bin"));
+    fs.symlinkSync(path.join(REPO, "node_modules"), path.join(workDir, "node_modules"));
+    const stateDir = path.join(workDir, ".state");
+    fs.mkdirSync(stateDir);
+    const workspace = await LocalWorkspace.create({
+        workDir,
+        envVars: {
+            PULUMI_BACKEND_URL: `file://${stateDir}`,
+            PULUMI_CONFIG_PASSPHRASE: "e2e-test",
+            PULUMI_SKIP_UPDATE_CHECK: "true",
+            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        },
+    });
+    const stack = await Stack.create(name, workspace);
+    const setConfig = async (values: Record<string, string>) => {
+        const entries = Object.entries(values).map(([k, v]) => [`bluegreen:${k}`, { value: v }]);
+        await stack.setAllConfig(Object.fromEntries(entries));
+    };
+    await setConfig(config);
+    return {
+        stack,
+        name,
+        workDir,
+        setConfig,
+        async cleanup() {
+            try {
+                await stack.destroy();
+                await workspace.removeStack(name);
+            } finally {
+                // Never leave containers behind, even when destroy failed.
+                for (const role of ["proxy", "blue", "green"]) {
+                    await docker(["rm", "-f", `${name}-${role}`]);
+                }
+                await docker(["network", "rm", `${name}-net`]);
+                fs.rmSync(workDir, { recursive: true, force: true });
+            }
+        },
+    };
+}
