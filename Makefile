@@ -14,9 +14,7 @@ lint: setup
 	@npx eslint . && npx prettier --check . && gofmt -l images/sample | (! grep .)
 
 test: build lint
-	@$(ENV) npm run --silent test:unit
-	@$(ENV) npm run --silent test:providers
-	@$(ENV) npm run --silent test:e2e
+	@bash scripts/test.sh
 
 demo: build
 	@$(ENV) bash scripts/demo.sh

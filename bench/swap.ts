@@ -1,0 +1,255 @@
+// `make bench`: swaps under GET and POST keep-alive load through the real stack, against a
+// no-swap baseline and a naive in-place replacement. Prints a table, writes bench/results/.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { docker, dockerOk } from "../components/providers/docker";
+import { LoadResult, startLoad } from "../test/support/hey";
+import { createTestStack, TestStack } from "../test/support/stack";
+
+export interface BenchOptions {
+    readonly flips: number;
+    readonly releases: number;
+    readonly naiveSwaps: number;
+    /** Total request rate, split evenly between GET and POST. */
+    readonly rps: number;
+    readonly baselineSeconds: number;
+    readonly publicPort: number;
+    readonly log: (line: string) => void;
+}
+
+export interface ScenarioResult {
+    readonly name: string;
+    readonly swaps: number;
+    readonly requests: number;
+    readonly failed: number;
+    readonly failedByKind: Record<string, number>;
+    readonly p50Ms: number;
+    readonly p99Ms: number;
+    /** Proxy switch latency per swap (start of switch -> first answer from the new colour). */
+    readonly switchMs: number[];
+    /** Wall time of each `pulumi up`. */
+    readonly upSeconds: number[];
+}
+
+export interface BenchResult {
+    readonly machine: string;
+    readonly date: string;
+    readonly options: Omit<BenchOptions, "log">;
+    readonly noChangeUpSeconds: number[];
+    readonly scenarios: ScenarioResult[];
+}
+
+const CONNECTIONS_PER_METHOD = 10;
+
+function percentile(values: number[], p: number): number {
+    if (values.length === 0) return NaN;
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function mean(values: number[]): number {
+    return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** Runs GET and POST load at `rps` in total while `action` runs; the load outlasts it. */
+async function underLoad(options: BenchOptions, seconds: number, action: () => Promise<void>): Promise<LoadResult[]> {
+    const perConnection = Math.max(1, Math.round(options.rps / 2 / CONNECTIONS_PER_METHOD));
+    const url = `http://127.0.0.1:${options.publicPort}/`;
+    const load = Promise.all(
+        (["GET", "POST"] as const).map((method) =>
+            startLoad({ url, seconds, rpsPerConnection: perConnection, connections: CONNECTIONS_PER_METHOD, method }),
+        ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await action();
+    return load;
+}
+
+function summarize(
+    name: string,
+    swaps: number,
+    load: LoadResult[],
+    switchMs: number[],
+    upSeconds: number[],
+): ScenarioResult {
+    const failedByKind: Record<string, number> = {};
+    for (const l of load) {
+        for (const [kind, n] of [...Object.entries(l.statuses), ...Object.entries(l.errors)]) {
+            const key = `${l.method} ${/^\d+$/.test(kind) ? `HTTP ${kind}` : kind}`;
+            failedByKind[key] = (failedByKind[key] ?? 0) + n;
+        }
+    }
+    return {
+        name,
+        swaps,
+        requests: load.reduce((a, l) => a + l.total, 0),
+        failed: load.reduce((a, l) => a + l.failed, 0),
+        failedByKind,
+        p50Ms: Math.max(...load.map((l) => l.p50Ms ?? NaN)),
+        p99Ms: Math.max(...load.map((l) => l.p99Ms ?? NaN)),
+        switchMs,
+        upSeconds,
+    };
+}
+
+async function timedUp(t: TestStack): Promise<{ seconds: number; switchMs?: number }> {
+    const started = Date.now();
+    await t.stack.up();
+    const seconds = (Date.now() - started) / 1000;
+    const deployment = await t.stack.exportStack();
+    const resources = (deployment.deployment?.resources ?? []) as {
+        urn: string;
+        outputs?: { switchMs?: number; appliedAt?: string };
+    }[];
+    const sw = resources.find((r) => r.urn.endsWith("::bluegreen-switch"));
+    return { seconds, switchMs: sw?.outputs?.switchMs };
+}
+
+/** Estimates how long the load must run to cover `swaps` actions of about `each` seconds. */
+function loadSeconds(swaps: number, each: number): number {
+    return Math.ceil(swaps * each + 8);
+}
+
+/** The baseline we avoid: replace the live container in place (stop old, start new) under load. */
+async function naive(t: TestStack, live: string, options: BenchOptions): Promise<ScenarioResult> {
+    options.log(
+        `naive: ${options.naiveSwaps} in-place replacements of the live container (stop old, start new) under load`,
+    );
+    const liveName = `${t.name}-${live}`;
+    const image = await dockerOk(["inspect", "--format", "{{.Config.Image}}", liveName]);
+    const naiveLoad = await underLoad(options, loadSeconds(options.naiveSwaps, 3), async () => {
+        for (let i = 0; i < options.naiveSwaps; i++) {
+            await dockerOk(["rm", "-f", liveName]);
+            await dockerOk(["run", "-d", "--name", liveName, "--network", `${t.name}-net`, image]);
+            await new Promise((resolve) => setTimeout(resolve, 1500));
+        }
+    });
+    const result = summarize("naive", options.naiveSwaps, naiveLoad, [], []);
+    // The naive container lacks the stack's labels and ports: remove it so destroy stays clean.
+    await docker(["rm", "-f", liveName]);
+    return result;
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchResult> {
+    const { log, ...settings } = options;
+    const t = await createTestStack("bench", {
+        liveColor: "blue",
+        blueImage: "bluegreen-sample:1",
+        greenImage: "bluegreen-sample:1",
+        proxyImage: "bluegreen-nginx:local",
+        publicPort: String(options.publicPort),
+        bluePort: String(options.publicPort + 1),
+        greenPort: String(options.publicPort + 2),
+    });
+    const scenarios: ScenarioResult[] = [];
+    try {
+        log("deploying the bench stack");
+        await t.stack.up();
+        let live: "blue" | "green" = "blue";
+        const flip = () => (live = live === "blue" ? "green" : "blue");
+
+        log("no-change pulumi up x3 (reference wall time)");
+        const noChangeUpSeconds: number[] = [];
+        for (let i = 0; i < 3; i++) noChangeUpSeconds.push((await timedUp(t)).seconds);
+
+        log(`baseline: ${options.baselineSeconds} s of load, no swaps`);
+        const baseline = await underLoad(options, options.baselineSeconds, async () => undefined);
+        scenarios.push(summarize("baseline", 0, baseline, [], []));
+
+        log(`flip: ${options.flips} flip-only pulumi up under load`);
+        const flipUps: number[] = [];
+        const flipSwitch: number[] = [];
+        const flipLoad = await underLoad(options, loadSeconds(options.flips, 7), async () => {
+            for (let i = 0; i < options.flips; i++) {
+                await t.setConfig({ liveColor: flip() });
+                const up = await timedUp(t);
+                flipUps.push(up.seconds);
+                if (up.switchMs !== undefined) flipSwitch.push(up.switchMs);
+                log(
+                    `  flip ${i + 1}/${options.flips} -> ${live}: up ${up.seconds.toFixed(1)} s, switch ${up.switchMs} ms`,
+                );
+            }
+        });
+        scenarios.push(summarize("flip", options.flips, flipLoad, flipSwitch, flipUps));
+
+        log(`release: ${options.releases} releases alternating bluegreen-sample:2 and :3 under load`);
+        const releaseUps: number[] = [];
+        const releaseSwitch: number[] = [];
+        const releaseLoad = await underLoad(options, loadSeconds(options.releases, 10), async () => {
+            for (let i = 0; i < options.releases; i++) {
+                const image = `bluegreen-sample:${i % 2 === 0 ? 2 : 3}`;
+                const idle = flip();
+                await t.setConfig({ [`${idle}Image`]: image, liveColor: idle });
+                const up = await timedUp(t);
+                releaseUps.push(up.seconds);
+                if (up.switchMs !== undefined) releaseSwitch.push(up.switchMs);
+                log(
+                    `  release ${i + 1}/${options.releases} ${image} -> ${idle}: up ${up.seconds.toFixed(1)} s, switch ${up.switchMs} ms`,
+                );
+            }
+        });
+        scenarios.push(summarize("release", options.releases, releaseLoad, releaseSwitch, releaseUps));
+
+        if (options.naiveSwaps > 0) scenarios.push(await naive(t, live, options));
+
+        return {
+            machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model ?? "?"}`,
+            date: new Date().toISOString(),
+            options: settings,
+            noChangeUpSeconds,
+            scenarios,
+        };
+    } finally {
+        await t.cleanup();
+    }
+}
+
+export function markdownTable(result: BenchResult): string {
+    const noChange = mean(result.noChangeUpSeconds);
+    const rows = result.scenarios.map((s) => {
+        const failedKinds = Object.entries(s.failedByKind)
+            .map(([k, n]) => `${n} ${k}`)
+            .join(", ");
+        const sw = s.switchMs.length
+            ? `${percentile(s.switchMs, 50)} / ${percentile(s.switchMs, 95)} / ${Math.max(...s.switchMs)}`
+            : "-";
+        const ratio = s.upSeconds.length ? `${(mean(s.upSeconds) / noChange).toFixed(2)}x` : "-";
+        return `| ${s.name} | ${s.swaps} | ${s.requests} | ${s.failed}${failedKinds ? ` (${failedKinds})` : ""} | ${s.p50Ms.toFixed(1)} / ${s.p99Ms.toFixed(1)} | ${sw} | ${ratio} |`;
+    });
+    return [
+        `| scenario | swaps | requests | failed | latency p50 / p99 (ms) | switch p50 / p95 / max (ms) | up time vs no-change up |`,
+        `| --- | --- | --- | --- | --- | --- | --- |`,
+        ...rows,
+        "",
+        `No-change \`pulumi up\`: ${noChange.toFixed(1)} s on average. Load: ${result.options.rps} rps (GET and POST, ` +
+            `${CONNECTIONS_PER_METHOD} keep-alive connections each, Debian's hey). Machine: ${result.machine}. Date: ${result.date}.`,
+    ].join("\n");
+}
+
+async function main(): Promise<void> {
+    const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+    const options: BenchOptions = {
+        flips: num("BENCH_FLIPS", 20),
+        releases: num("BENCH_RELEASES", 10),
+        naiveSwaps: num("BENCH_NAIVE", 5),
+        rps: num("BENCH_RPS", 500),
+        baselineSeconds: num("BENCH_BASELINE_SECONDS", 15),
+        publicPort: num("BENCH_PORT", 19080),
+        log: (line) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`),
+    };
+    const result = await runBench(options);
+    const dir = path.resolve(__dirname, "../../bench/results");
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, "latest.json"), JSON.stringify(result, null, 2) + "\n");
+    const table = markdownTable(result);
+    fs.writeFileSync(path.join(dir, "latest.md"), table + "\n");
+    console.log("\n" + table);
+}
+
+if (require.main === module) {
+    main().catch((err) => {
+        console.error(`bench failed: ${(err as Error).message}`);
+        process.exit(1);
+    });
+}
