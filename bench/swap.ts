@@ -26,8 +26,10 @@ export interface ScenarioResult {
     readonly failedByKind: Record<string, number>;
     readonly p50Ms: number;
     readonly p99Ms: number;
-    /** Proxy switch latency per swap (start of switch -> first answer from the new colour). */
+    /** Switch latency per swap: reload signal -> first answer from the new colour on a fresh connection. */
     readonly switchMs: number[];
+    /** The whole switch step per swap: validate and install the config, signal, first answer. */
+    readonly switchStepMs: number[];
     /** Wall time of each `pulumi up`. */
     readonly upSeconds: number[];
 }
@@ -36,7 +38,9 @@ export interface BenchResult {
     readonly machine: string;
     readonly date: string;
     readonly options: Omit<BenchOptions, "log">;
+    /** Without load: no-change `pulumi up` and flip-only `pulumi up` on the same stack. */
     readonly noChangeUpSeconds: number[];
+    readonly flipUpSeconds: number[];
     readonly scenarios: ScenarioResult[];
 }
 
@@ -66,13 +70,13 @@ async function underLoad(options: BenchOptions, seconds: number, action: () => P
     return load;
 }
 
-function summarize(
-    name: string,
-    swaps: number,
-    load: LoadResult[],
-    switchMs: number[],
-    upSeconds: number[],
-): ScenarioResult {
+interface Swap {
+    readonly seconds: number;
+    readonly switchMs?: number;
+    readonly prepareMs?: number;
+}
+
+function summarize(name: string, swaps: number, load: LoadResult[], ups: Swap[]): ScenarioResult {
     const failedByKind: Record<string, number> = {};
     for (const l of load) {
         for (const [kind, n] of [...Object.entries(l.statuses), ...Object.entries(l.errors)]) {
@@ -88,22 +92,23 @@ function summarize(
         failedByKind,
         p50Ms: Math.max(...load.map((l) => l.p50Ms ?? NaN)),
         p99Ms: Math.max(...load.map((l) => l.p99Ms ?? NaN)),
-        switchMs,
-        upSeconds,
+        switchMs: ups.flatMap((u) => (u.switchMs === undefined ? [] : [u.switchMs])),
+        switchStepMs: ups.flatMap((u) => (u.switchMs === undefined ? [] : [u.switchMs + (u.prepareMs ?? 0)])),
+        upSeconds: ups.map((u) => u.seconds),
     };
 }
 
-async function timedUp(t: TestStack): Promise<{ seconds: number; switchMs?: number }> {
+async function timedUp(t: TestStack): Promise<Swap> {
     const started = Date.now();
     await t.stack.up();
     const seconds = (Date.now() - started) / 1000;
     const deployment = await t.stack.exportStack();
     const resources = (deployment.deployment?.resources ?? []) as {
         urn: string;
-        outputs?: { switchMs?: number; appliedAt?: string };
+        outputs?: { switchMs?: number; prepareMs?: number };
     }[];
     const sw = resources.find((r) => r.urn.endsWith("::bluegreen-switch"));
-    return { seconds, switchMs: sw?.outputs?.switchMs };
+    return { seconds, switchMs: sw?.outputs?.switchMs, prepareMs: sw?.outputs?.prepareMs };
 }
 
 /** Estimates how long the load must run to cover `swaps` actions of about `each` seconds. */
@@ -125,7 +130,7 @@ async function naive(t: TestStack, live: string, options: BenchOptions): Promise
             await new Promise((resolve) => setTimeout(resolve, 1500));
         }
     });
-    const result = summarize("naive", options.naiveSwaps, naiveLoad, [], []);
+    const result = summarize("naive", options.naiveSwaps, naiveLoad, []);
     // The naive container lacks the stack's labels and ports: remove it so destroy stays clean.
     await docker(["rm", "-f", liveName]);
     return result;
@@ -149,47 +154,46 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         let live: "blue" | "green" = "blue";
         const flip = () => (live = live === "blue" ? "green" : "blue");
 
-        log("no-change pulumi up x3 (reference wall time)");
+        log("without load: no-change pulumi up x3, then flip-only pulumi up x4 (wall-time ratio)");
         const noChangeUpSeconds: number[] = [];
         for (let i = 0; i < 3; i++) noChangeUpSeconds.push((await timedUp(t)).seconds);
+        const flipUpSeconds: number[] = [];
+        for (let i = 0; i < 4; i++) {
+            await t.setConfig({ liveColor: flip() });
+            flipUpSeconds.push((await timedUp(t)).seconds);
+        }
 
         log(`baseline: ${options.baselineSeconds} s of load, no swaps`);
         const baseline = await underLoad(options, options.baselineSeconds, async () => undefined);
-        scenarios.push(summarize("baseline", 0, baseline, [], []));
+        scenarios.push(summarize("baseline", 0, baseline, []));
 
-        log(`flip: ${options.flips} flip-only pulumi up under load`);
-        const flipUps: number[] = [];
-        const flipSwitch: number[] = [];
-        const flipLoad = await underLoad(options, loadSeconds(options.flips, 7), async () => {
-            for (let i = 0; i < options.flips; i++) {
-                await t.setConfig({ liveColor: flip() });
-                const up = await timedUp(t);
-                flipUps.push(up.seconds);
-                if (up.switchMs !== undefined) flipSwitch.push(up.switchMs);
-                log(
-                    `  flip ${i + 1}/${options.flips} -> ${live}: up ${up.seconds.toFixed(1)} s, switch ${up.switchMs} ms`,
-                );
-            }
+        const swaps = async (
+            name: string,
+            count: number,
+            each: number,
+            change: (i: number) => Record<string, string>,
+        ) => {
+            log(`${name}: ${count} pulumi up under load`);
+            const ups: Swap[] = [];
+            const load = await underLoad(options, loadSeconds(count, each), async () => {
+                for (let i = 0; i < count; i++) {
+                    const config = change(i);
+                    await t.setConfig(config);
+                    const up = await timedUp(t);
+                    ups.push(up);
+                    log(
+                        `  ${name} ${i + 1}/${count} ${JSON.stringify(config)}: up ${up.seconds.toFixed(1)} s, ` +
+                            `switch ${up.switchMs} ms (+${up.prepareMs} ms validate and install)`,
+                    );
+                }
+            });
+            scenarios.push(summarize(name, count, load, ups));
+        };
+        await swaps("flip", options.flips, 12, () => ({ liveColor: flip() }));
+        await swaps("release", options.releases, 15, (i) => {
+            const idle = flip();
+            return { [`${idle}Image`]: `bluegreen-sample:${i % 2 === 0 ? 2 : 3}`, liveColor: idle };
         });
-        scenarios.push(summarize("flip", options.flips, flipLoad, flipSwitch, flipUps));
-
-        log(`release: ${options.releases} releases alternating bluegreen-sample:2 and :3 under load`);
-        const releaseUps: number[] = [];
-        const releaseSwitch: number[] = [];
-        const releaseLoad = await underLoad(options, loadSeconds(options.releases, 10), async () => {
-            for (let i = 0; i < options.releases; i++) {
-                const image = `bluegreen-sample:${i % 2 === 0 ? 2 : 3}`;
-                const idle = flip();
-                await t.setConfig({ [`${idle}Image`]: image, liveColor: idle });
-                const up = await timedUp(t);
-                releaseUps.push(up.seconds);
-                if (up.switchMs !== undefined) releaseSwitch.push(up.switchMs);
-                log(
-                    `  release ${i + 1}/${options.releases} ${image} -> ${idle}: up ${up.seconds.toFixed(1)} s, switch ${up.switchMs} ms`,
-                );
-            }
-        });
-        scenarios.push(summarize("release", options.releases, releaseLoad, releaseSwitch, releaseUps));
 
         if (options.naiveSwaps > 0) scenarios.push(await naive(t, live, options));
 
@@ -198,6 +202,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
             date: new Date().toISOString(),
             options: settings,
             noChangeUpSeconds,
+            flipUpSeconds,
             scenarios,
         };
     } finally {
@@ -206,24 +211,33 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 }
 
 export function markdownTable(result: BenchResult): string {
-    const noChange = mean(result.noChangeUpSeconds);
+    const ms = (values: number[]) =>
+        values.length ? `${percentile(values, 50)} / ${percentile(values, 95)} / ${Math.max(...values)}` : "-";
     const rows = result.scenarios.map((s) => {
         const failedKinds = Object.entries(s.failedByKind)
             .map(([k, n]) => `${n} ${k}`)
             .join(", ");
-        const sw = s.switchMs.length
-            ? `${percentile(s.switchMs, 50)} / ${percentile(s.switchMs, 95)} / ${Math.max(...s.switchMs)}`
-            : "-";
-        const ratio = s.upSeconds.length ? `${(mean(s.upSeconds) / noChange).toFixed(2)}x` : "-";
-        return `| ${s.name} | ${s.swaps} | ${s.requests} | ${s.failed}${failedKinds ? ` (${failedKinds})` : ""} | ${s.p50Ms.toFixed(1)} / ${s.p99Ms.toFixed(1)} | ${sw} | ${ratio} |`;
+        const failed = `${s.failed}${failedKinds ? ` (${failedKinds})` : ""}`;
+        const upTime = s.upSeconds.length ? `${mean(s.upSeconds).toFixed(1)} s` : "-";
+        return (
+            `| ${s.name} | ${s.swaps} | ${s.requests} | ${failed} | ${s.p50Ms.toFixed(1)} / ${s.p99Ms.toFixed(1)} ` +
+            `| ${ms(s.switchMs)} | ${ms(s.switchStepMs)} | ${upTime} |`
+        );
     });
+    const noChange = mean(result.noChangeUpSeconds);
+    const flipUp = mean(result.flipUpSeconds);
     return [
-        `| scenario | swaps | requests | failed | latency p50 / p99 (ms) | switch p50 / p95 / max (ms) | up time vs no-change up |`,
-        `| --- | --- | --- | --- | --- | --- | --- |`,
+        "| scenario | swaps | requests | failed | latency p50 / p99 (ms) | switch p50 / p95 / max (ms) " +
+            "| switch step p50 / p95 / max (ms) | pulumi up (mean, under load) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
         ...rows,
         "",
-        `No-change \`pulumi up\`: ${noChange.toFixed(1)} s on average. Load: ${result.options.rps} rps (GET and POST, ` +
-            `${CONNECTIONS_PER_METHOD} keep-alive connections each, Debian's hey). Machine: ${result.machine}. Date: ${result.date}.`,
+        `Switch: from nginx's reload signal to the first answer of the new colour on a fresh connection. Switch ` +
+            `step: validating and installing the config first (one docker exec), then the switch.`,
+        `Without load, a flip-only \`pulumi up\` took ${flipUp.toFixed(1)} s against ${noChange.toFixed(1)} s for a ` +
+            `no-change one: ${(flipUp / noChange).toFixed(2)}x.`,
+        `Load: ${result.options.rps} rps in total (GET and POST, ${CONNECTIONS_PER_METHOD} keep-alive connections ` +
+            `each, Debian's hey). Machine: ${result.machine}. Date: ${result.date}.`,
     ].join("\n");
 }
 

@@ -1,10 +1,14 @@
 // `npm run release -- <image>`, `npm run rollback`, `npm run status`: thin wrappers over
 // `pulumi config set` and `pulumi up` that read the truth about traffic from nginx itself.
 import * as childProcess from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { Color, DEFAULTS, otherColor, validateImage } from "../components/config";
 import { containerName } from "../components/names";
 import { parseVersionBody, VERSION_PATH } from "../components/nginx";
 import { describeProbe, probe } from "../components/providers/probe";
+import { PreviewJson, renderMarkdown, renderText, summarizePreview } from "./previewSummary";
 
 function pulumi(args: string[], inherit = false): { code: number; stdout: string; stderr: string } {
     const stack = process.env.PULUMI_STACK ? ["--stack", process.env.PULUMI_STACK] : [];
@@ -144,6 +148,90 @@ async function status(): Promise<number> {
     return serving !== undefined && allHealthy ? 0 : 1;
 }
 
+/** Lock files of a local (file://) backend whose owning process is gone: left by a killed `pulumi up`. */
+function staleLocks(): string[] {
+    const backend = process.env.PULUMI_BACKEND_URL ?? "";
+    if (!backend.startsWith("file://")) {
+        return [];
+    }
+    const lockRoot = path.join(backend.slice("file://".length), ".pulumi", "locks");
+    const stack = stackName();
+    const found: string[] = [];
+    const walk = (dir: string): void => {
+        for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : []) {
+            const full = path.join(dir, entry.name);
+            if (entry.isDirectory()) {
+                walk(full);
+            } else if (entry.name.endsWith(".json") && path.basename(dir) === stack) {
+                const lock = JSON.parse(fs.readFileSync(full, "utf8")) as { pid?: number; hostname?: string };
+                if (lock.hostname === os.hostname() && lock.pid !== undefined && !processAlive(lock.pid)) {
+                    found.push(full);
+                }
+            }
+        }
+    };
+    walk(lockRoot);
+    return found;
+}
+
+function processAlive(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+/**
+ * After `pulumi up` was killed: drop its stale lock, clear the operations it left pending, then
+ * run `pulumi up` so state, containers and nginx agree again.
+ */
+async function recover(): Promise<number> {
+    for (const lock of staleLocks()) {
+        console.log(`recover: removing the lock of a pulumi process that is gone (${lock})`);
+        fs.rmSync(lock);
+    }
+    const exported = JSON.parse(pulumiOk(["stack", "export"])) as { deployment?: { pending_operations?: unknown[] } };
+    const pending = exported.deployment?.pending_operations ?? [];
+    if (pending.length > 0) {
+        console.log(`recover: clearing ${pending.length} pending operation(s) of the interrupted update`);
+        delete exported.deployment!.pending_operations;
+        const file = path.join(os.tmpdir(), `bluegreen-recover-${process.pid}.json`);
+        fs.writeFileSync(file, JSON.stringify(exported));
+        try {
+            pulumiOk(["stack", "import", "--file", file]);
+        } finally {
+            fs.rmSync(file, { force: true });
+        }
+    }
+    return up();
+}
+
+/** `npm run preview [-- --markdown]`: what `pulumi up` would do to traffic, in one line. */
+async function preview(args: string[]): Promise<number> {
+    const result = pulumi(["preview", "--json"]);
+    let parsed: PreviewJson;
+    try {
+        parsed = JSON.parse(result.stdout) as PreviewJson;
+    } catch {
+        const why = (result.stderr || result.stdout)
+            .trim()
+            .split("\n")
+            .filter((l) => l.trim() !== "");
+        parsed = { diagnostics: [{ severity: "error", message: why.find((l) => /error:/.test(l)) ?? why.pop() }] };
+    }
+    const serving = await servingColor(config()).catch(() => undefined);
+    const summary = summarizePreview(parsed, serving);
+    if (args.includes("--markdown")) {
+        const diff = pulumi(["preview", "--diff", "--non-interactive"]);
+        console.log(renderMarkdown(summary, stackName(), `${diff.stdout}${diff.stderr}`));
+    } else {
+        console.log(renderText(summary));
+    }
+    return summary.ok ? 0 : 1;
+}
+
 async function main(): Promise<number> {
     const [command, ...args] = process.argv.slice(2);
     switch (command) {
@@ -153,8 +241,12 @@ async function main(): Promise<number> {
             return rollback();
         case "status":
             return status();
+        case "recover":
+            return recover();
+        case "preview":
+            return preview(args);
         default:
-            throw new Error("usage: cli.js release <image> | rollback | status");
+            throw new Error("usage: cli.js release <image> | rollback | status | recover | preview [--markdown]");
     }
 }
 

@@ -26,7 +26,9 @@ export interface ProxySwitchInputs {
 
 export type SwitchState = ProxySwitchInputs & {
     appliedAt: string;
-    /** From the start of the switch to the first answer of the new config on a fresh connection. */
+    /** Validating and installing the config file, before anything moves. */
+    prepareMs: number;
+    /** Switch latency: from the reload signal to the first answer of the new config on a fresh connection. */
     switchMs: number;
     /** The whole switch, including the settle window. */
     totalMs: number;
@@ -41,7 +43,6 @@ const INSTALL_SCRIPT = [
     `if ! nginx -t -q -c ${CANDIDATE_PATH}; then rm -f ${CANDIDATE_PATH}; exit ${REJECTED}; fi`,
     `cp ${NGINX_CONF_PATH} ${BACKUP_PATH}`,
     `mv ${CANDIDATE_PATH} ${NGINX_CONF_PATH}`,
-    `nginx -s reload || { mv ${BACKUP_PATH} ${NGINX_CONF_PATH}; exit 4; }`,
 ].join("\n");
 
 /** Test seam: set to 1 to make the rendered config invalid, to prove the restore path. */
@@ -105,24 +106,38 @@ export async function applySwitch(inputs: ProxySwitchInputs): Promise<SwitchStat
     const target = `proxy switch to ${inputs.color}`;
     const proxy = inputs.proxyContainer;
 
-    // One `docker exec` (each costs tens of ms): validate a candidate file, and only if nginx
-    // accepts it install it (keeping the previous one) and reload.
-    const applied = await exec(proxy, INSTALL_SCRIPT, text);
-    const reloadSent = Date.now();
-    if (applied.code === REJECTED) {
+    // 1. Prepare, in one `docker exec` (each costs about 100 ms): validate a candidate file and,
+    //    only if nginx accepts it, install it, keeping the previous one. nginx still runs the old
+    //    config: nothing has moved yet.
+    const prepared = await exec(proxy, INSTALL_SCRIPT, text);
+    if (prepared.code === REJECTED) {
         throw new Error(
-            `${target} failed: nginx rejected the config: ${nginxComplaint(applied.stderr)}; previous config still serving`,
+            `${target} failed: nginx rejected the config: ${nginxComplaint(prepared.stderr)}; previous config still serving`,
         );
     }
-    if (applied.code !== 0) {
+    if (prepared.code !== 0) {
         throw new Error(
-            `${target} failed: nginx reload failed: ${nginxComplaint(applied.stderr || applied.stdout)}; ` +
+            `${target} failed: could not install the config: ${lastLine(prepared.stderr || prepared.stdout)}`,
+        );
+    }
+    // 2. Switch: reload. Through `docker exec`, not `docker kill --signal HUP`: Docker 20.10 marks a
+    //    container that got any `docker kill` as manually stopped, which disables its restart
+    //    policy, so a later crash of the proxy would leave it down.
+    const signalled = Date.now();
+    const reload = await exec(proxy, "nginx -s reload");
+    if (reload.code !== 0) {
+        await exec(proxy, `mv ${BACKUP_PATH} ${NGINX_CONF_PATH}`);
+        throw new Error(
+            `${target} failed: nginx -s reload failed: ${nginxComplaint(reload.stderr || reload.stdout)}; ` +
                 `previous config file restored`,
         );
     }
     let firstAnswerMs: number;
     try {
-        firstAnswerMs = await confirmVersion(inputs.publicUrl, rendered.version, inputs.confirmTimeoutMs ?? 10000);
+        // 3. Confirm on fresh connections; the time to the first answer is the switch latency.
+        const confirmStarted = Date.now();
+        const firstSeen = await confirmVersion(inputs.publicUrl, rendered.version, inputs.confirmTimeoutMs ?? 10000);
+        firstAnswerMs = confirmStarted - signalled + firstSeen;
     } catch (err) {
         const restore = await exec(proxy, `mv ${BACKUP_PATH} ${NGINX_CONF_PATH} && nginx -s reload`);
         await sleep(SETTLE_MS); // let the workers of the failed config stop accepting
@@ -133,7 +148,8 @@ export async function applySwitch(inputs: ProxySwitchInputs): Promise<SwitchStat
     return {
         ...inputs,
         appliedAt: new Date().toISOString(),
-        switchMs: reloadSent - started + firstAnswerMs,
+        prepareMs: signalled - started,
+        switchMs: firstAnswerMs,
         totalMs: Date.now() - started,
     };
 }
@@ -182,7 +198,7 @@ export class ProxySwitch extends pulumi.dynamic.Resource {
         super(
             proxySwitchProvider,
             name,
-            { ...args, appliedAt: undefined, switchMs: undefined, totalMs: undefined },
+            { ...args, appliedAt: undefined, prepareMs: undefined, switchMs: undefined, totalMs: undefined },
             opts,
         );
     }

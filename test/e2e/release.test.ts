@@ -4,7 +4,7 @@ import * as assert from "assert";
 import { docker, dockerOk } from "../../components/providers/docker";
 import { probe } from "../../components/providers/probe";
 import { LoadResult, startLoad } from "../support/hey";
-import { createTestStack, TestStack } from "../support/stack";
+import { createTestStack, runCli, TestStack } from "../support/stack";
 
 const PUBLIC_PORT = 18080;
 const URL = `http://127.0.0.1:${PUBLIC_PORT}`;
@@ -32,6 +32,12 @@ function assertNoLoss(load: LoadResult[]): void {
         assert.ok(l.total > 100, `${l.method}: load ran (${l.total} requests)`);
         assert.strictEqual(l.failed, 0, `${l.method}: ${JSON.stringify({ statuses: l.statuses, errors: l.errors })}`);
     }
+}
+
+/** `npm run preview` for the test stack: exit code and its first line. */
+function previewSummary(t: TestStack): { code: number; headline: string } {
+    const result = runCli(t, "preview");
+    return { code: result.code, headline: result.output.split("\n")[0] };
 }
 
 async function upError(t: TestStack): Promise<{ message: string; seconds: number }> {
@@ -91,6 +97,12 @@ describe("end to end (real Pulumi, Docker, nginx)", function () {
 
     it("releases v2 onto green with no failed request under GET and POST load", async () => {
         await t.setConfig({ greenImage: "bluegreen-sample:2", liveColor: "green" });
+        assert.deepStrictEqual(previewSummary(t), {
+            code: 0,
+            headline:
+                "release: green bluegreen-sample:1 -> bluegreen-sample:2; traffic blue -> green; " +
+                "blue stays on bluegreen-sample:1 as standby",
+        });
         const { result, load } = await underLoad(14, () => t.stack.up());
         assertNoLoss(load);
         assert.strictEqual(result.outputs.liveColor.value, "green");
@@ -106,6 +118,10 @@ describe("end to end (real Pulumi, Docker, nginx)", function () {
 
     it("rolls back to blue with one pulumi up that replaces nothing", async () => {
         await t.setConfig({ liveColor: "blue" });
+        assert.deepStrictEqual(previewSummary(t), {
+            code: 0,
+            headline: "switch: traffic green -> blue (blue runs bluegreen-sample:1)",
+        });
         const result = await t.stack.up();
         assert.strictEqual(result.summary.resourceChanges?.replace ?? 0, 0);
         assert.strictEqual(result.summary.resourceChanges?.create ?? 0, 0);
@@ -116,7 +132,12 @@ describe("end to end (real Pulumi, Docker, nginx)", function () {
 
     it("stages v3 on the idle colour without moving traffic", async () => {
         await t.setConfig({ greenImage: "bluegreen-sample:3" });
+        assert.deepStrictEqual(previewSummary(t), {
+            code: 0,
+            headline: "stage: green bluegreen-sample:2 -> bluegreen-sample:3; traffic stays on blue",
+        });
         await t.stack.up();
+        assert.deepStrictEqual(previewSummary(t), { code: 0, headline: "no change" });
         const now = await serving();
         assert.match(now.body, /^version=1 /);
         assert.strictEqual(now.color, "blue");
@@ -182,6 +203,9 @@ describe("end to end (real Pulumi, Docker, nginx)", function () {
 
     it("rejects bad config at preview with one line naming the key", async () => {
         await t.setConfig({ publicPort: "80;80" });
+        const summary = previewSummary(t);
+        assert.strictEqual(summary.code, 1);
+        assert.match(summary.headline, /bluegreen:publicPort must be an integer from 1 to 65535 \(got "80;80"\)/);
         const message = await previewError(t);
         assert.match(message, /bluegreen:publicPort must be an integer from 1 to 65535 \(got "80;80"\)/);
         await t.setConfig({ publicPort: String(PUBLIC_PORT) });

@@ -1,5 +1,6 @@
 // A throwaway stack of this project for end-to-end tests: the real Pulumi CLI through the
 // Automation API, a temporary file backend, and a work dir outside the repo.
+import * as childProcess from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -12,6 +13,10 @@ export interface TestStack {
     readonly stack: Stack;
     readonly name: string;
     readonly workDir: string;
+    /** Environment for running the CLI against this stack from `workDir`. */
+    readonly env: Record<string, string>;
+    /** The workspace's environment, mutable: later commands see changes. */
+    readonly workspaceEnv: Record<string, string>;
     /** Sets config keys (without the bluegreen: prefix). */
     setConfig(values: Record<string, string>): Promise<void>;
     /** Destroys the stack, then removes it and its files. */
@@ -27,15 +32,13 @@ export async function createTestStack(prefix: string, config: Record<string, str
     fs.symlinkSync(path.join(REPO, "node_modules"), path.join(workDir, "node_modules"));
     const stateDir = path.join(workDir, ".state");
     fs.mkdirSync(stateDir);
-    const workspace = await LocalWorkspace.create({
-        workDir,
-        envVars: {
-            PULUMI_BACKEND_URL: `file://${stateDir}`,
-            PULUMI_CONFIG_PASSPHRASE: "e2e-test",
-            PULUMI_SKIP_UPDATE_CHECK: "true",
-            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        },
-    });
+    const env = {
+        PULUMI_BACKEND_URL: `file://${stateDir}`,
+        PULUMI_CONFIG_PASSPHRASE: "e2e-test",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    };
+    const workspace = await LocalWorkspace.create({ workDir, envVars: { ...env } });
     const stack = await Stack.create(name, workspace);
     const setConfig = async (values: Record<string, string>) => {
         const entries = Object.entries(values).map(([k, v]) => [`bluegreen:${k}`, { value: v }]);
@@ -46,6 +49,8 @@ export async function createTestStack(prefix: string, config: Record<string, str
         stack,
         name,
         workDir,
+        env,
+        workspaceEnv: workspace.envVars,
         setConfig,
         async cleanup() {
             try {
@@ -61,4 +66,15 @@ export async function createTestStack(prefix: string, config: Record<string, str
             }
         },
     };
+}
+
+/** Runs scripts/cli.js against a test stack, as `npm run <command>` would. */
+export function runCli(t: TestStack, ...args: string[]): { code: number; output: string } {
+    const result = childProcess.spawnSync("node", [path.join(REPO, "bin/scripts/cli.js"), ...args], {
+        cwd: t.workDir,
+        env: { ...process.env, ...t.env, PULUMI_STACK: t.name },
+        encoding: "utf8",
+        timeout: 180000,
+    });
+    return { code: result.status ?? 1, output: `${result.stdout}${result.stderr}` };
 }

@@ -1,0 +1,129 @@
+// Turns `pulumi preview --json` into the short human summary of a release. Pure: tested on
+// recorded previews; scripts/cli.ts runs the preview and prints the result.
+import { Color } from "../components/config";
+import { classifyTransition, describeTransition, ReleaseState } from "../components/release";
+
+export interface PreviewStep {
+    readonly op: string;
+    readonly urn: string;
+    readonly oldState?: { readonly inputs?: Record<string, unknown> };
+    readonly newState?: { readonly inputs?: Record<string, unknown> };
+    readonly diffReasons?: string[];
+}
+
+export interface PreviewJson {
+    readonly steps?: PreviewStep[];
+    readonly diagnostics?: { readonly message?: string; readonly severity?: string; readonly urn?: string }[];
+    readonly changeSummary?: Record<string, number>;
+}
+
+export interface PreviewSummary {
+    /** False when the preview failed (refused release, bad config). */
+    readonly ok: boolean;
+    /** One line: "release: ...", "switch: ...", "stage: ...", "no change", or the error. */
+    readonly headline: string;
+    /** What each changing resource will do, for the details table. */
+    readonly changes: { readonly resource: string; readonly op: string; readonly keys: string[] }[];
+}
+
+const SHOWN_OPS = new Set(["create", "update", "replace", "delete", "create-replacement"]);
+
+function resourceName(urn: string): string {
+    return urn.split("::").pop() ?? urn;
+}
+
+/** Components (bluegreen:index:*) and the stack only group resources; their steps say nothing new. */
+function isCustomResource(urn: string): boolean {
+    const type = (urn.split("::")[2] ?? "").split("$").pop() ?? "";
+    return type !== "pulumi:pulumi:Stack" && !type.startsWith("bluegreen:index:");
+}
+
+function releaseState(inputs: Record<string, unknown> | undefined): ReleaseState | undefined {
+    const { liveColor, blueImage, greenImage } = inputs ?? {};
+    if (
+        (liveColor === "blue" || liveColor === "green") &&
+        typeof blueImage === "string" &&
+        typeof greenImage === "string"
+    ) {
+        return { liveColor, blueImage, greenImage };
+    }
+    return undefined;
+}
+
+/** The first error line of a failed preview, without Pulumi's framing. */
+function errorLine(preview: PreviewJson): string | undefined {
+    const errors = (preview.diagnostics ?? []).filter((d) => d.severity === "error" && d.message);
+    const messages = errors
+        .map((d) => d.message!.trim())
+        .filter((m) => m !== "update failed" && m !== "preview failed");
+    const best = messages.find((m) => /refused:|bluegreen:/.test(m)) ?? messages[0];
+    if (best === undefined) {
+        return undefined;
+    }
+    const refused = /refused: .*/.exec(best);
+    return (refused ? refused[0] : (best.split("\n").find((l) => l.trim() !== "") ?? best)).trim();
+}
+
+/**
+ * Summarizes a preview. `serving` is the colour nginx serves now, when known: after a failed
+ * release, config and traffic can disagree and traffic is what matters.
+ */
+export function summarizePreview(preview: PreviewJson, serving?: Color): PreviewSummary {
+    const steps = preview.steps ?? [];
+    const changes = steps
+        .filter((s) => SHOWN_OPS.has(s.op) && s.op !== "create-replacement" && isCustomResource(s.urn))
+        .map((s) => ({ resource: resourceName(s.urn), op: s.op, keys: s.diffReasons ?? [] }));
+    const error = errorLine(preview);
+    if (error !== undefined) {
+        return { ok: false, headline: error, changes };
+    }
+    const guard = steps.find((s) => s.urn.endsWith("::bluegreen-guard"));
+    const next = releaseState(guard?.newState?.inputs);
+    if (guard === undefined || next === undefined) {
+        return {
+            ok: true,
+            headline: changes.length ? "changes outside the release (see below)" : "no change",
+            changes,
+        };
+    }
+    const old = guard.op === "create" ? undefined : releaseState(guard.oldState?.inputs ?? guard.newState?.inputs);
+    const previous = old && serving ? { ...old, liveColor: serving } : old;
+    const transition = classifyTransition(previous, next);
+    const headline =
+        transition.kind === "none" && changes.length > 0
+            ? "no release change; settings change (see below)"
+            : describeTransition(transition);
+    return { ok: transition.kind !== "refused", headline, changes };
+}
+
+export function renderText(summary: PreviewSummary): string {
+    const lines = [summary.headline];
+    for (const c of summary.changes) {
+        lines.push(`  ${c.op.padEnd(8)} ${c.resource}${c.keys.length ? ` (${c.keys.join(", ")})` : ""}`);
+    }
+    return lines.join("\n");
+}
+
+/** The marker lets CI find and update its own comment. */
+export const COMMENT_MARKER = "<!-- bluegreen-preview -->";
+
+export function renderMarkdown(summary: PreviewSummary, stack: string, fullDiff: string): string {
+    const rows = summary.changes.map(
+        (c) => `| \`${c.resource}\` | ${c.op} | ${c.keys.map((k) => `\`${k}\``).join(", ")} |`,
+    );
+    return [
+        COMMENT_MARKER,
+        `### bluegreen preview: \`${stack}\``,
+        "",
+        `${summary.ok ? "" : ":no_entry: "}**${summary.headline}**`,
+        "",
+        ...(rows.length ? ["| resource | change | because of |", "| --- | --- | --- |", ...rows, ""] : []),
+        "<details><summary>pulumi preview --diff</summary>",
+        "",
+        "```",
+        fullDiff.trim(),
+        "```",
+        "</details>",
+        "",
+    ].join("\n");
+}

@@ -1,0 +1,110 @@
+import * as assert from "assert";
+import {
+    COMMENT_MARKER,
+    PreviewJson,
+    renderMarkdown,
+    renderText,
+    summarizePreview,
+} from "../../scripts/previewSummary";
+
+const URN = "urn:pulumi:dev::bluegreen::bluegreen:index:BlueGreenService$pulumi-nodejs:dynamic:Resource::";
+const deployed = { liveColor: "blue", blueImage: "app:1", greenImage: "app:1", publicUrl: "http://127.0.0.1:8080" };
+
+function guardStep(op: string, news: Record<string, unknown>, olds = deployed) {
+    return { op, urn: `${URN}bluegreen-guard`, oldState: { inputs: olds }, newState: { inputs: news } };
+}
+
+describe("preview summary", () => {
+    it("summarizes a release with the steps that change", () => {
+        const preview: PreviewJson = {
+            steps: [
+                guardStep("update", { ...deployed, liveColor: "green", greenImage: "app:2" }),
+                { op: "replace", urn: `${URN}bluegreen-green-container`, diffReasons: ["image"] },
+                { op: "create-replacement", urn: `${URN}bluegreen-green-container` },
+                { op: "update", urn: `${URN}bluegreen-green-health`, diffReasons: ["containerId", "live"] },
+                { op: "update", urn: `${URN}bluegreen-switch`, diffReasons: ["color", "configVersion", "host"] },
+                { op: "same", urn: `${URN}bluegreen-proxy-container` },
+            ],
+        };
+        const summary = summarizePreview(preview);
+        assert.strictEqual(summary.ok, true);
+        assert.strictEqual(
+            summary.headline,
+            "release: green app:1 -> app:2; traffic blue -> green; blue stays on app:1 as standby",
+        );
+        assert.deepStrictEqual(
+            summary.changes.map((c) => `${c.op} ${c.resource}`),
+            [
+                "update bluegreen-guard",
+                "replace bluegreen-green-container",
+                "update bluegreen-green-health",
+                "update bluegreen-switch",
+            ],
+        );
+        assert.strictEqual(
+            renderText(summary),
+            [
+                "release: green app:1 -> app:2; traffic blue -> green; blue stays on app:1 as standby",
+                "  update   bluegreen-guard",
+                "  replace  bluegreen-green-container (image)",
+                "  update   bluegreen-green-health (containerId, live)",
+                "  update   bluegreen-switch (color, configVersion, host)",
+            ].join("\n"),
+        );
+    });
+
+    it("says rollback-style switches and no change", () => {
+        const rollback = summarizePreview({ steps: [guardStep("update", { ...deployed, liveColor: "green" })] });
+        assert.strictEqual(rollback.headline, "switch: traffic blue -> green (green runs app:1)");
+        const none = summarizePreview({ steps: [guardStep("same", deployed)] });
+        assert.deepStrictEqual([none.ok, none.headline, none.changes], [true, "no change", []]);
+    });
+
+    it("corrects the live colour with what nginx serves", () => {
+        // Config says green is live (a failed release) but nginx serves blue.
+        const olds = { ...deployed, liveColor: "green", greenImage: "app:bad" };
+        const summary = summarizePreview(
+            { steps: [guardStep("update", { ...olds, liveColor: "green", greenImage: "app:2" }, olds)] },
+            "blue",
+        );
+        assert.match(summary.headline, /^release: green app:bad -> app:2; traffic blue -> green/);
+    });
+
+    it("reports the guard's refusal and config errors as failures", () => {
+        const refused = summarizePreview({
+            diagnostics: [
+                {
+                    severity: "error",
+                    message:
+                        "pulumi-nodejs:dynamic:Resource resource 'bluegreen-guard': property blueImage value {app:2} has a problem: refused: blueImage changed (app:1 -> app:2) but blue is live, so ...\n",
+                },
+                { severity: "error", message: "preview failed" },
+            ],
+        });
+        assert.strictEqual(refused.ok, false);
+        assert.match(refused.headline, /^refused: blueImage changed \(app:1 -> app:2\) but blue is live/);
+        const bad = summarizePreview({
+            diagnostics: [
+                { severity: "error", message: 'bluegreen:publicPort must be an integer from 1 to 65535 (got "x")\n' },
+            ],
+        });
+        assert.deepStrictEqual(
+            [bad.ok, bad.headline],
+            [false, 'bluegreen:publicPort must be an integer from 1 to 65535 (got "x")'],
+        );
+    });
+
+    it("renders a PR comment with a marker, the headline, a table and the full diff", () => {
+        const summary = summarizePreview({
+            steps: [
+                guardStep("update", { ...deployed, liveColor: "green" }),
+                { op: "update", urn: `${URN}bluegreen-switch`, diffReasons: ["color"] },
+            ],
+        });
+        const md = renderMarkdown(summary, "dev", "Previewing update (dev):\n  ~ bluegreen-switch\n");
+        assert.ok(md.startsWith(`${COMMENT_MARKER}\n### bluegreen preview: \`dev\``));
+        assert.match(md, /\*\*switch: traffic blue -> green \(green runs app:1\)\*\*/);
+        assert.match(md, /\| `bluegreen-switch` \| update \| `color` \|/);
+        assert.match(md, /<details><summary>pulumi preview --diff<\/summary>\n\n```\nPreviewing update \(dev\):/);
+    });
+});
