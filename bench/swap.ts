@@ -74,6 +74,7 @@ interface Swap {
     readonly seconds: number;
     readonly switchMs?: number;
     readonly prepareMs?: number;
+    readonly reloadVia?: string;
 }
 
 function summarize(name: string, swaps: number, load: LoadResult[], ups: Swap[]): ScenarioResult {
@@ -105,10 +106,11 @@ async function timedUp(t: TestStack): Promise<Swap> {
     const deployment = await t.stack.exportStack();
     const resources = (deployment.deployment?.resources ?? []) as {
         urn: string;
-        outputs?: { switchMs?: number; prepareMs?: number };
+        outputs?: { switchMs?: number; prepareMs?: number; reloadVia?: string };
     }[];
     const sw = resources.find((r) => r.urn.endsWith("::bluegreen-switch"));
-    return { seconds, switchMs: sw?.outputs?.switchMs, prepareMs: sw?.outputs?.prepareMs };
+    const outputs = sw?.outputs ?? {};
+    return { seconds, switchMs: outputs.switchMs, prepareMs: outputs.prepareMs, reloadVia: outputs.reloadVia };
 }
 
 /** Estimates how long the load must run to cover `swaps` actions of about `each` seconds. */
@@ -154,11 +156,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         let live: "blue" | "green" = "blue";
         const flip = () => (live = live === "blue" ? "green" : "blue");
 
-        log("without load: no-change pulumi up x3, then flip-only pulumi up x4 (wall-time ratio)");
+        log("without load: 4 no-change and 4 flip-only pulumi up, interleaved (wall-time ratio)");
         const noChangeUpSeconds: number[] = [];
-        for (let i = 0; i < 3; i++) noChangeUpSeconds.push((await timedUp(t)).seconds);
         const flipUpSeconds: number[] = [];
         for (let i = 0; i < 4; i++) {
+            noChangeUpSeconds.push((await timedUp(t)).seconds);
             await t.setConfig({ liveColor: flip() });
             flipUpSeconds.push((await timedUp(t)).seconds);
         }
@@ -183,7 +185,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
                     ups.push(up);
                     log(
                         `  ${name} ${i + 1}/${count} ${JSON.stringify(config)}: up ${up.seconds.toFixed(1)} s, ` +
-                            `switch ${up.switchMs} ms (+${up.prepareMs} ms validate and install)`,
+                            `switch ${up.switchMs} ms (+${up.prepareMs} ms validate and install, reload via ${up.reloadVia})`,
                     );
                 }
             });
@@ -224,8 +226,8 @@ export function markdownTable(result: BenchResult): string {
             `| ${ms(s.switchMs)} | ${ms(s.switchStepMs)} | ${upTime} |`
         );
     });
-    const noChange = mean(result.noChangeUpSeconds);
-    const flipUp = mean(result.flipUpSeconds);
+    const noChange = percentile(result.noChangeUpSeconds, 50);
+    const flipUp = percentile(result.flipUpSeconds, 50);
     return [
         "| scenario | swaps | requests | failed | latency p50 / p99 (ms) | switch p50 / p95 / max (ms) " +
             "| switch step p50 / p95 / max (ms) | pulumi up (mean, under load) |",
@@ -234,8 +236,8 @@ export function markdownTable(result: BenchResult): string {
         "",
         `Switch: from nginx's reload signal to the first answer of the new colour on a fresh connection. Switch ` +
             `step: validating and installing the config first (one docker exec), then the switch.`,
-        `Without load, a flip-only \`pulumi up\` took ${flipUp.toFixed(1)} s against ${noChange.toFixed(1)} s for a ` +
-            `no-change one: ${(flipUp / noChange).toFixed(2)}x.`,
+        `Without load (median of 4 each, interleaved), a flip-only \`pulumi up\` took ${flipUp.toFixed(1)} s ` +
+            `against ${noChange.toFixed(1)} s for a no-change one: ${(flipUp / noChange).toFixed(2)}x.`,
         `Load: ${result.options.rps} rps in total (GET and POST, ${CONNECTIONS_PER_METHOD} keep-alive connections ` +
             `each, Debian's hey). Machine: ${result.machine}. Date: ${result.date}.`,
     ].join("\n");

@@ -8,6 +8,7 @@ import { Color, DEFAULTS, otherColor, validateImage } from "../components/config
 import { containerName } from "../components/names";
 import { parseVersionBody, VERSION_PATH } from "../components/nginx";
 import { describeProbe, probe } from "../components/providers/probe";
+import { staleLocks } from "./locks";
 import { PreviewJson, renderMarkdown, renderText, summarizePreview } from "./previewSummary";
 
 function pulumi(args: string[], inherit = false): { code: number; stdout: string; stderr: string } {
@@ -148,47 +149,12 @@ async function status(): Promise<number> {
     return serving !== undefined && allHealthy ? 0 : 1;
 }
 
-/** Lock files of a local (file://) backend whose owning process is gone: left by a killed `pulumi up`. */
-function staleLocks(): string[] {
-    const backend = process.env.PULUMI_BACKEND_URL ?? "";
-    if (!backend.startsWith("file://")) {
-        return [];
-    }
-    const lockRoot = path.join(backend.slice("file://".length), ".pulumi", "locks");
-    const stack = stackName();
-    const found: string[] = [];
-    const walk = (dir: string): void => {
-        for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : []) {
-            const full = path.join(dir, entry.name);
-            if (entry.isDirectory()) {
-                walk(full);
-            } else if (entry.name.endsWith(".json") && path.basename(dir) === stack) {
-                const lock = JSON.parse(fs.readFileSync(full, "utf8")) as { pid?: number; hostname?: string };
-                if (lock.hostname === os.hostname() && lock.pid !== undefined && !processAlive(lock.pid)) {
-                    found.push(full);
-                }
-            }
-        }
-    };
-    walk(lockRoot);
-    return found;
-}
-
-function processAlive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch {
-        return false;
-    }
-}
-
 /**
  * After `pulumi up` was killed: drop its stale lock, clear the operations it left pending, then
  * run `pulumi up` so state, containers and nginx agree again.
  */
 async function recover(): Promise<number> {
-    for (const lock of staleLocks()) {
+    for (const lock of staleLocks(process.env.PULUMI_BACKEND_URL ?? "", stackName())) {
         console.log(`recover: removing the lock of a pulumi process that is gone (${lock})`);
         fs.rmSync(lock);
     }

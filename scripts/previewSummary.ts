@@ -32,6 +32,30 @@ function resourceName(urn: string): string {
     return urn.split("::").pop() ?? urn;
 }
 
+/** Pulumi's marker for a value known only after the update (e.g. a new container's ID). */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const MAX_VALUE = 60;
+
+function show(value: unknown): string {
+    if (value === UNKNOWN) return "(computed)";
+    const text = typeof value === "string" ? value : JSON.stringify(value);
+    return text === undefined ? "(none)" : text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE)}...` : text;
+}
+
+/** What changes in a step's inputs, as "key: old -> new" (the engine leaves diffReasons empty here). */
+function changedInputs(step: PreviewStep): string[] {
+    if (step.diffReasons && step.diffReasons.length > 0) {
+        return step.diffReasons;
+    }
+    const olds = step.oldState?.inputs ?? {};
+    const news = step.newState?.inputs ?? {};
+    const keys = [...new Set([...Object.keys(olds), ...Object.keys(news)])].filter((k) => !k.startsWith("__"));
+    return keys
+        .filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]))
+        .sort()
+        .map((k) => `${k}: ${show(olds[k])} -> ${show(news[k])}`);
+}
+
 /** Components (bluegreen:index:*) and the stack only group resources; their steps say nothing new. */
 function isCustomResource(urn: string): boolean {
     const type = (urn.split("::")[2] ?? "").split("$").pop() ?? "";
@@ -72,7 +96,7 @@ export function summarizePreview(preview: PreviewJson, serving?: Color): Preview
     const steps = preview.steps ?? [];
     const changes = steps
         .filter((s) => SHOWN_OPS.has(s.op) && s.op !== "create-replacement" && isCustomResource(s.urn))
-        .map((s) => ({ resource: resourceName(s.urn), op: s.op, keys: s.diffReasons ?? [] }));
+        .map((s) => ({ resource: resourceName(s.urn), op: s.op, keys: changedInputs(s) }));
     const error = errorLine(preview);
     if (error !== undefined) {
         return { ok: false, headline: error, changes };

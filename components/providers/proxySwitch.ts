@@ -1,5 +1,6 @@
 // Dynamic provider: points the running nginx at one colour without recreating its container.
 // write candidate -> nginx -t -> install -> reload -> confirm on a fresh connection; restore on failure.
+import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import { Color } from "../config";
 import { NGINX_CONF_PATH, parseVersionBody, renderProxyConfig, VERSION_PATH } from "../nginx";
@@ -30,6 +31,8 @@ export type SwitchState = ProxySwitchInputs & {
     prepareMs: number;
     /** Switch latency: from the reload signal to the first answer of the new config on a fresh connection. */
     switchMs: number;
+    /** How the reload was triggered: a signal to the local nginx master, or `docker exec`. */
+    reloadVia: string;
     /** The whole switch, including the settle window. */
     totalMs: number;
 };
@@ -45,6 +48,8 @@ const INSTALL_SCRIPT = [
     `mv ${CANDIDATE_PATH} ${NGINX_CONF_PATH}`,
 ].join("\n");
 
+/** Set to 1 to always reload through `docker exec`, as with a remote engine. */
+export const RELOAD_VIA_EXEC_ENV = "BLUEGREEN_RELOAD_VIA_EXEC";
 /** Test seam: set to 1 to make the rendered config invalid, to prove the restore path. */
 export const BREAK_CONFIG_ENV = "BLUEGREEN_TEST_BREAK_PROXY_CONFIG";
 
@@ -93,6 +98,40 @@ export async function confirmVersion(publicUrl: string, version: string, timeout
     throw new Error(`nginx did not serve config ${version} within ${timeoutMs} ms (${seen})`);
 }
 
+/**
+ * The host PID of the proxy's nginx master when the Docker engine runs on this machine, or
+ * undefined (remote engine, other PID namespace): then the reload goes through `docker exec`.
+ */
+async function localNginxMaster(proxy: string): Promise<number | undefined> {
+    const host = process.env.DOCKER_HOST;
+    if (
+        process.env[RELOAD_VIA_EXEC_ENV] === "1" ||
+        (host !== undefined && host !== "" && !host.startsWith("unix://"))
+    ) {
+        return undefined;
+    }
+    const result = await docker(["inspect", "--format", "{{.State.Pid}}", proxy]);
+    const pid = Number(result.stdout.trim());
+    if (result.code !== 0 || !Number.isInteger(pid) || pid <= 0) {
+        return undefined;
+    }
+    try {
+        // The PID must be this proxy's nginx master as seen from here, not whatever else has it.
+        return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("nginx: master process") ? pid : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+function signal(pid: number): boolean {
+    try {
+        process.kill(pid, "SIGHUP");
+        return true;
+    } catch {
+        return false; // e.g. not permitted: fall back to docker exec
+    }
+}
+
 /** Applies the config for `inputs.color`; on any failure the previous config keeps serving. */
 export async function applySwitch(inputs: ProxySwitchInputs): Promise<SwitchState> {
     const started = Date.now();
@@ -120,11 +159,14 @@ export async function applySwitch(inputs: ProxySwitchInputs): Promise<SwitchStat
             `${target} failed: could not install the config: ${lastLine(prepared.stderr || prepared.stdout)}`,
         );
     }
-    // 2. Switch: reload. Through `docker exec`, not `docker kill --signal HUP`: Docker 20.10 marks a
-    //    container that got any `docker kill` as manually stopped, which disables its restart
-    //    policy, so a later crash of the proxy would leave it down.
+    // 2. Switch: reload. On a local engine, SIGHUP straight to nginx's master (microseconds); on a
+    //    remote one, `nginx -s reload` through `docker exec` (about 100 ms). Never `docker kill
+    //    --signal HUP`: Docker 20.10 then treats the container as manually stopped and drops its
+    //    restart policy, so a later crash would leave the proxy down.
+    const masterPid = await localNginxMaster(proxy);
     const signalled = Date.now();
-    const reload = await exec(proxy, "nginx -s reload");
+    const reloadVia = masterPid !== undefined && signal(masterPid) ? "signal" : "exec";
+    const reload = reloadVia === "signal" ? { code: 0, stderr: "", stdout: "" } : await exec(proxy, "nginx -s reload");
     if (reload.code !== 0) {
         await exec(proxy, `mv ${BACKUP_PATH} ${NGINX_CONF_PATH}`);
         throw new Error(
@@ -149,6 +191,7 @@ export async function applySwitch(inputs: ProxySwitchInputs): Promise<SwitchStat
         ...inputs,
         appliedAt: new Date().toISOString(),
         prepareMs: signalled - started,
+        reloadVia,
         switchMs: firstAnswerMs,
         totalMs: Date.now() - started,
     };
@@ -198,7 +241,14 @@ export class ProxySwitch extends pulumi.dynamic.Resource {
         super(
             proxySwitchProvider,
             name,
-            { ...args, appliedAt: undefined, prepareMs: undefined, switchMs: undefined, totalMs: undefined },
+            {
+                ...args,
+                appliedAt: undefined,
+                prepareMs: undefined,
+                reloadVia: undefined,
+                switchMs: undefined,
+                totalMs: undefined,
+            },
             opts,
         );
     }

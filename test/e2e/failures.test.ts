@@ -7,7 +7,8 @@ import * as path from "path";
 import { docker, dockerOk } from "../../components/providers/docker";
 import { probe } from "../../components/providers/probe";
 import { BREAK_CONFIG_ENV } from "../../components/providers/proxySwitch";
-import { LoadResult, startLoad } from "../support/hey";
+import { assertNoLoss, expectFailure, underLoad } from "../support/load";
+import { processAlive } from "../../scripts/locks";
 import { createTestStack, runCli, TestStack } from "../support/stack";
 
 const PUBLIC_PORT = 18280;
@@ -15,33 +16,6 @@ const URL = `http://127.0.0.1:${PUBLIC_PORT}`;
 
 async function xColor(): Promise<unknown> {
     return (await probe(`${URL}/`, 3000)).headers["x-color"];
-}
-
-async function underLoad<T>(seconds: number, action: () => Promise<T>): Promise<{ result: T; load: LoadResult[] }> {
-    const load = Promise.all(
-        (["GET", "POST"] as const).map((method) =>
-            startLoad({ url: `${URL}/`, seconds, rpsPerConnection: 25, connections: 2, method }),
-        ),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    const result = await action();
-    return { result, load: await load };
-}
-
-function assertNoLoss(load: LoadResult[]): void {
-    for (const l of load) {
-        assert.ok(l.total > 100, `${l.method}: load ran (${l.total} requests)`);
-        assert.strictEqual(l.failed, 0, `${l.method}: ${JSON.stringify({ statuses: l.statuses, errors: l.errors })}`);
-    }
-}
-
-async function upFails(t: TestStack): Promise<string> {
-    try {
-        await t.stack.up();
-    } catch (err) {
-        return String((err as Error).message);
-    }
-    throw new Error("pulumi up was expected to fail");
 }
 
 /** An HTTP request on its own connection, resolving with status and body. */
@@ -121,7 +95,7 @@ describe("failure matrix (real Pulumi, Docker, nginx)", function () {
 
     it("2. never promotes a flapping release", async () => {
         await t.setConfig({ greenImage: "bluegreen-sample:flaky", liveColor: "green" });
-        const message = await upFails(t);
+        const { message } = await expectFailure(() => t.stack.up());
         assert.match(message, /health check failed: green is not healthy .*best run 1\)/);
         assert.strictEqual(await xColor(), "blue");
         // Back in line: blue live, a good image staged on green.
@@ -133,13 +107,13 @@ describe("failure matrix (real Pulumi, Docker, nginx)", function () {
         await t.setConfig({ liveColor: "green" });
         t.workspaceEnv[BREAK_CONFIG_ENV] = "1";
         try {
-            const { result: message, load } = await underLoad(10, () => upFails(t));
+            const { result: failure, load } = await underLoad(`${URL}/`, 10, () => expectFailure(() => t.stack.up()));
             assertNoLoss(load);
             assert.match(
-                message,
+                failure.message,
                 /proxy switch to green failed: nginx rejected the config: \[emerg\] unknown directive/,
             );
-            assert.match(message, /previous config still serving/);
+            assert.match(failure.message, /previous config still serving/);
         } finally {
             delete t.workspaceEnv[BREAK_CONFIG_ENV];
         }
@@ -264,15 +238,6 @@ describe("failure matrix (real Pulumi, Docker, nginx)", function () {
         await assertConverged(t, "green");
     });
 });
-
-function processAlive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch {
-        return false;
-    }
-}
 
 async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 20000): Promise<void> {
     const deadline = Date.now() + timeoutMs;

@@ -3,8 +3,8 @@
 import * as assert from "assert";
 import { docker, dockerOk } from "../../components/providers/docker";
 import { probe } from "../../components/providers/probe";
-import { LoadResult, startLoad } from "../support/hey";
-import { createTestStack, runCli, TestStack } from "../support/stack";
+import { assertNoLoss, expectFailure, underLoad } from "../support/load";
+import { createTestStack, runCli, runPulumi, TestStack } from "../support/stack";
 
 const PUBLIC_PORT = 18080;
 const URL = `http://127.0.0.1:${PUBLIC_PORT}`;
@@ -15,48 +15,10 @@ async function serving(): Promise<{ body: string; color: unknown }> {
     return { body: answer.body, color: answer.headers["x-color"] };
 }
 
-/** GET and POST on keep-alive connections for the duration of `action`. */
-async function underLoad<T>(seconds: number, action: () => Promise<T>): Promise<{ result: T; load: LoadResult[] }> {
-    const load = Promise.all(
-        (["GET", "POST"] as const).map((method) =>
-            startLoad({ url: `${URL}/`, seconds, rpsPerConnection: 25, connections: 2, method }),
-        ),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    const result = await action();
-    return { result, load: await load };
-}
-
-function assertNoLoss(load: LoadResult[]): void {
-    for (const l of load) {
-        assert.ok(l.total > 100, `${l.method}: load ran (${l.total} requests)`);
-        assert.strictEqual(l.failed, 0, `${l.method}: ${JSON.stringify({ statuses: l.statuses, errors: l.errors })}`);
-    }
-}
-
 /** `npm run preview` for the test stack: exit code and its first line. */
 function previewSummary(t: TestStack): { code: number; headline: string } {
     const result = runCli(t, "preview");
     return { code: result.code, headline: result.output.split("\n")[0] };
-}
-
-async function upError(t: TestStack): Promise<{ message: string; seconds: number }> {
-    const started = Date.now();
-    try {
-        await t.stack.up();
-    } catch (err) {
-        return { message: String((err as Error).message), seconds: (Date.now() - started) / 1000 };
-    }
-    throw new Error("pulumi up was expected to fail");
-}
-
-async function previewError(t: TestStack): Promise<string> {
-    try {
-        await t.stack.preview();
-    } catch (err) {
-        return String((err as Error).message);
-    }
-    throw new Error("pulumi preview was expected to fail");
 }
 
 describe("end to end (real Pulumi, Docker, nginx)", function () {
@@ -103,7 +65,11 @@ describe("end to end (real Pulumi, Docker, nginx)", function () {
                 "release: green bluegreen-sample:1 -> bluegreen-sample:2; traffic blue -> green; " +
                 "blue stays on bluegreen-sample:1 as standby",
         });
-        const { result, load } = await underLoad(14, () => t.stack.up());
+        const diff = runPulumi(t, "preview", "--diff").output;
+        assert.match(diff, /\+-pulumi-nodejs:dynamic:Resource: \(replace\)\n.*\n.*bluegreen-green-container\]/);
+        assert.match(diff, /~ liveColor +: "blue" => "green"/);
+        assert.match(diff, /~ liveImage +: "bluegreen-sample:1" => "bluegreen-sample:2"/);
+        const { result, load } = await underLoad(`${URL}/`, 14, () => t.stack.up());
         assertNoLoss(load);
         assert.strictEqual(result.outputs.liveColor.value, "green");
         assert.strictEqual(result.outputs.liveImage.value, "bluegreen-sample:2");
@@ -122,6 +88,9 @@ describe("end to end (real Pulumi, Docker, nginx)", function () {
             code: 0,
             headline: "switch: traffic green -> blue (blue runs bluegreen-sample:1)",
         });
+        const diff = runPulumi(t, "preview", "--diff").output;
+        assert.doesNotMatch(diff, /\(replace\)|\(create\)|\(delete\)/, "a rollback only reconfigures");
+        assert.match(diff, /~ liveColor +: "green" => "blue"/);
         const result = await t.stack.up();
         assert.strictEqual(result.summary.resourceChanges?.replace ?? 0, 0);
         assert.strictEqual(result.summary.resourceChanges?.create ?? 0, 0);
@@ -154,7 +123,9 @@ describe("end to end (real Pulumi, Docker, nginx)", function () {
 
     it("refuses an unhealthy release: non-zero, names the colour, old release keeps serving", async () => {
         await t.setConfig({ blueImage: "bluegreen-sample:unhealthy", liveColor: "blue" });
-        const { result: failure, load } = await underLoad(HEALTH_TIMEOUT_SECONDS + 12, () => upError(t));
+        const { result: failure, load } = await underLoad(`${URL}/`, HEALTH_TIMEOUT_SECONDS + 12, () =>
+            expectFailure(() => t.stack.up()),
+        );
         assertNoLoss(load);
         assert.match(
             failure.message,
@@ -178,7 +149,7 @@ describe("end to end (real Pulumi, Docker, nginx)", function () {
 
     it("fails a release that never starts listening, after the health timeout", async () => {
         await t.setConfig({ blueImage: "bluegreen-sample:slow", liveColor: "blue" });
-        const failure = await upError(t);
+        const failure = await expectFailure(() => t.stack.up());
         assert.match(failure.message, /health check failed: blue .*no response \((ECONNREFUSED|ECONNRESET)\)/);
         assert.ok(
             failure.seconds >= HEALTH_TIMEOUT_SECONDS && failure.seconds < HEALTH_TIMEOUT_SECONDS + 10,
@@ -192,7 +163,7 @@ describe("end to end (real Pulumi, Docker, nginx)", function () {
         await t.stack.up();
         await t.setConfig({ greenImage: "bluegreen-sample:2" });
         // The same refusal whether the flip is attempted or not.
-        const message = await previewError(t);
+        const { message } = await expectFailure(() => t.stack.preview());
         assert.match(
             message,
             /refused: greenImage changed \(bluegreen-sample:3 -> bluegreen-sample:2\) but green is live/,
@@ -206,7 +177,7 @@ describe("end to end (real Pulumi, Docker, nginx)", function () {
         const summary = previewSummary(t);
         assert.strictEqual(summary.code, 1);
         assert.match(summary.headline, /bluegreen:publicPort must be an integer from 1 to 65535 \(got "80;80"\)/);
-        const message = await previewError(t);
+        const { message } = await expectFailure(() => t.stack.preview());
         assert.match(message, /bluegreen:publicPort must be an integer from 1 to 65535 \(got "80;80"\)/);
         await t.setConfig({ publicPort: String(PUBLIC_PORT) });
         assert.strictEqual((await serving()).color, "green", "nothing changed");

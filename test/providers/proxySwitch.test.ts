@@ -5,7 +5,12 @@ import { containerProvider, ContainerInputs } from "../../components/providers/c
 import { docker, dockerOk } from "../../components/providers/docker";
 import { networkProvider } from "../../components/providers/network";
 import { probe } from "../../components/providers/probe";
-import { applySwitch, BREAK_CONFIG_ENV, ProxySwitchInputs } from "../../components/providers/proxySwitch";
+import {
+    applySwitch,
+    BREAK_CONFIG_ENV,
+    ProxySwitchInputs,
+    RELOAD_VIA_EXEC_ENV,
+} from "../../components/providers/proxySwitch";
 import { NGINX_CONF_PATH, renderPlaceholderConfig } from "../../components/nginx";
 import { MANAGED_LABEL } from "../../components/names";
 
@@ -103,6 +108,20 @@ describe("proxy switch (real nginx in Docker)", function () {
         assert.ok(green.switchMs > 0 && green.switchMs < 5000, `switch took ${green.switchMs} ms`);
         // The proxy container was reconfigured, not recreated.
         assert.strictEqual(await dockerOk(["inspect", "--format", "{{.Id}}", `${prefix}-proxy`]), proxyId);
+    });
+
+    it("reloads through docker exec when the engine is not local, with the same result", async () => {
+        process.env[RELOAD_VIA_EXEC_ENV] = "1";
+        try {
+            const blue = await applySwitch(switchInputs("blue", proxyId));
+            assert.strictEqual(blue.reloadVia, "exec");
+            assert.strictEqual((await probe(`${publicUrl}/`, 2000)).headers["x-color"], "blue");
+        } finally {
+            delete process.env[RELOAD_VIA_EXEC_ENV];
+        }
+        const green = await applySwitch(switchInputs("green", proxyId));
+        assert.strictEqual(green.reloadVia, "signal", "the local engine's nginx master gets the signal directly");
+        assert.strictEqual((await probe(`${publicUrl}/`, 2000)).headers["x-color"], "green");
     });
 
     it("keeps the previous config serving when nginx rejects the new one, quoting nginx", async () => {

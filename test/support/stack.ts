@@ -78,3 +78,14 @@ export function runCli(t: TestStack, ...args: string[]): { code: number; output:
     });
     return { code: result.status ?? 1, output: `${result.stdout}${result.stderr}` };
 }
+
+/** Runs the pulumi CLI itself against a test stack (for output the Automation API does not give). */
+export function runPulumi(t: TestStack, ...args: string[]): { code: number; output: string } {
+    const result = childProcess.spawnSync("pulumi", [...args, "--stack", t.name, "--non-interactive"], {
+        cwd: t.workDir,
+        env: { ...process.env, ...t.env },
+        encoding: "utf8",
+        timeout: 180000,
+    });
+    return { code: result.status ?? 1, output: `${result.stdout}${result.stderr}` };
+}

@@ -45,12 +45,40 @@ describe("preview summary", () => {
             renderText(summary),
             [
                 "release: green app:1 -> app:2; traffic blue -> green; blue stays on app:1 as standby",
-                "  update   bluegreen-guard",
+                "  update   bluegreen-guard (greenImage: app:1 -> app:2, liveColor: blue -> green)",
                 "  replace  bluegreen-green-container (image)",
                 "  update   bluegreen-green-health (containerId, live)",
                 "  update   bluegreen-switch (color, configVersion, host)",
             ].join("\n"),
         );
+    });
+
+    it("describes input changes when the engine gives no reasons", () => {
+        const summary = summarizePreview({
+            steps: [
+                guardStep("update", { ...deployed, liveColor: "green", greenImage: "app:2" }),
+                {
+                    op: "update",
+                    urn: `${URN}bluegreen-green-health`,
+                    oldState: { inputs: { live: false, containerId: "abc", __provider: "x" } },
+                    newState: {
+                        inputs: { live: true, containerId: "04da6b54-80e4-46f7-96ec-b56ff0331ba9", __provider: "y" },
+                    },
+                },
+            ],
+        });
+        assert.deepStrictEqual(summary.changes, [
+            {
+                resource: "bluegreen-guard",
+                op: "update",
+                keys: ["greenImage: app:1 -> app:2", "liveColor: blue -> green"],
+            },
+            {
+                resource: "bluegreen-green-health",
+                op: "update",
+                keys: ["containerId: abc -> (computed)", "live: false -> true"],
+            },
+        ]);
     });
 
     it("says rollback-style switches and no change", () => {
