@@ -2,6 +2,7 @@
 // Each case asserts that the previous colour keeps serving and that the stack converges after.
 import * as assert from "assert";
 import * as childProcess from "child_process";
+import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
 import { docker, dockerOk } from "../../components/providers/docker";
@@ -100,6 +101,17 @@ describe("failure matrix (real Pulumi, Docker, nginx)", function () {
         assert.strictEqual(await xColor(), "blue");
         // Back in line: blue live, a good image staged on green.
         await t.setConfig({ greenImage: "bluegreen-sample:1", liveColor: "blue" });
+        await t.stack.up();
+    });
+
+    it("stops the switch when the smoke test fails, and passes it TARGET_URL", async () => {
+        const marker = `${t.workDir}/smoke-target`;
+        await t.setConfig({ liveColor: "green", smokeTest: `echo "$TARGET_COLOR $TARGET_URL" > ${marker}; exit 3` });
+        const { message } = await expectFailure(() => t.stack.up());
+        assert.match(message, /smoke test against green \(http:\/\/127\.0\.0\.1:18282\) exited 3/);
+        assert.strictEqual(fs.readFileSync(marker, "utf8"), `green http://127.0.0.1:${PUBLIC_PORT + 2}\n`);
+        assert.strictEqual(await xColor(), "blue");
+        await t.setConfig({ liveColor: "blue", smokeTest: "" });
         await t.stack.up();
     });
 
