@@ -15,6 +15,16 @@ async function serving(): Promise<{ body: string; color: unknown }> {
     return { body: answer.body, color: answer.headers["x-color"] };
 }
 
+/**
+ * The health gate gives up at the timeout exactly; the whole `pulumi up` adds its fixed cost
+ * (about 10 s on 2 cores under load: program, plugins, state writes, the container replacement).
+ */
+function assertBounded(failure: { message: string; seconds: number }): void {
+    const gate = Number(/ after ([\d.]+)s /.exec(failure.message)?.[1]);
+    assert.ok(gate >= HEALTH_TIMEOUT_SECONDS && gate < HEALTH_TIMEOUT_SECONDS + 1, `gate gave up after ${gate} s`);
+    assert.ok(failure.seconds < HEALTH_TIMEOUT_SECONDS + 20, `pulumi up failed after ${failure.seconds} s`);
+}
+
 /** `npm run preview` for the test stack: exit code and its first line. */
 function previewSummary(t: TestStack): { code: number; headline: string } {
     const result = runCli(t, "preview");
@@ -132,7 +142,7 @@ describe("end to end (real Pulumi, Docker, nginx)", function () {
             /health check failed: blue is not healthy at http:\/\/127\.0\.0\.1:18081\/health/,
         );
         assert.match(failure.message, /last answer: HTTP 500/);
-        assert.ok(failure.seconds < HEALTH_TIMEOUT_SECONDS + 10, `failed in ${failure.seconds} s`);
+        assertBounded(failure);
         const now = await serving();
         assert.match(now.body, /^version=3 /);
         assert.strictEqual(now.color, "green");
@@ -151,10 +161,7 @@ describe("end to end (real Pulumi, Docker, nginx)", function () {
         await t.setConfig({ blueImage: "bluegreen-sample:slow", liveColor: "blue" });
         const failure = await expectFailure(() => t.stack.up());
         assert.match(failure.message, /health check failed: blue .*no response \((ECONNREFUSED|ECONNRESET)\)/);
-        assert.ok(
-            failure.seconds >= HEALTH_TIMEOUT_SECONDS && failure.seconds < HEALTH_TIMEOUT_SECONDS + 10,
-            `bounded by the health timeout: ${failure.seconds} s`,
-        );
+        assertBounded(failure);
         assert.strictEqual((await serving()).color, "green");
     });
 
