@@ -115,8 +115,14 @@ describe("end to end (real Pulumi, Docker, nginx)", function () {
             code: 0,
             headline: "stage: green bluegreen-sample:2 -> bluegreen-sample:3; traffic stays on blue",
         });
+        const stageDiff = runPulumi(t, "preview", "--diff").output;
+        assert.match(stageDiff, /\+-pulumi-nodejs:dynamic:Resource: \(replace\)\n.*\n.*bluegreen-green-container\]/);
+        assert.doesNotMatch(stageDiff, /~ liveColor/, "traffic does not move");
         await t.stack.up();
         assert.deepStrictEqual(previewSummary(t), { code: 0, headline: "no change" });
+        const noChangeDiff = runPulumi(t, "preview", "--diff").output;
+        assert.doesNotMatch(noChangeDiff, /\((update|replace|create|delete)\)/);
+        assert.match(noChangeDiff, /\d+ unchanged/);
         const now = await serving();
         assert.match(now.body, /^version=1 /);
         assert.strictEqual(now.color, "blue");
@@ -170,6 +176,12 @@ describe("end to end (real Pulumi, Docker, nginx)", function () {
         await t.stack.up();
         await t.setConfig({ greenImage: "bluegreen-sample:2" });
         // The same refusal whether the flip is attempted or not.
+        const summary = previewSummary(t);
+        assert.strictEqual(summary.code, 1);
+        assert.match(summary.headline, /^refused: greenImage changed \(bluegreen-sample:3 -> bluegreen-sample:2\)/);
+        const refusedDiff = runPulumi(t, "preview", "--diff");
+        assert.notStrictEqual(refusedDiff.code, 0);
+        assert.match(refusedDiff.output, /refused: greenImage changed \(bluegreen-sample:3 -> bluegreen-sample:2\)/);
         const { message } = await expectFailure(() => t.stack.preview());
         assert.match(
             message,
@@ -184,6 +196,9 @@ describe("end to end (real Pulumi, Docker, nginx)", function () {
         const summary = previewSummary(t);
         assert.strictEqual(summary.code, 1);
         assert.match(summary.headline, /bluegreen:publicPort must be an integer from 1 to 65535 \(got "80;80"\)/);
+        const badDiff = runPulumi(t, "preview", "--diff");
+        assert.notStrictEqual(badDiff.code, 0);
+        assert.match(badDiff.output, /bluegreen:publicPort must be an integer from 1 to 65535 \(got "80;80"\)/);
         const { message } = await expectFailure(() => t.stack.preview());
         assert.match(message, /bluegreen:publicPort must be an integer from 1 to 65535 \(got "80;80"\)/);
         await t.setConfig({ publicPort: String(PUBLIC_PORT) });
