@@ -154,6 +154,8 @@ async function status(): Promise<number> {
  * run `pulumi up` so state, containers and nginx agree again.
  */
 async function recover(): Promise<number> {
+    // A killed CLI leaves its program process behind, spinning on the dead engine connection.
+    childProcess.spawnSync("pkill", ["-KILL", "-f", `@pulumi/pulumi/cmd/run/index.js .* --stack ${stackName()} `]);
     for (const lock of staleLocks(process.env.PULUMI_BACKEND_URL ?? "", stackName())) {
         console.log(`recover: removing the lock of a pulumi process that is gone (${lock})`);
         fs.rmSync(lock);
