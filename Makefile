@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 
-.PHONY: setup build lint test test-unit test-providers test-e2e demo bench clean
+.PHONY: setup build lint test test-unit test-providers test-e2e demo destroy bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -19,8 +19,12 @@ test: build lint
 demo: build
 	@$(ENV) bash scripts/demo.sh
 
+# Removes what `make demo` deployed (containers and network of the stack); keeps its config and state.
+destroy:
+	@$(ENV) bluegreen_check_backend && pulumi destroy --yes --non-interactive --stack "$${PULUMI_STACK:-dev}"
+
 bench: build
 	@$(ENV) node bin/bench/swap.js
 
 clean:
-	rm -rf bin .pulumi-state
+	rm -rf bin

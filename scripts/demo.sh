@@ -3,6 +3,8 @@
 # sends GET and POST requests on keep-alive connections, and report what it saw.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/env.sh
+bluegreen_check_backend
 export PULUMI_STACK="${PULUMI_STACK:-dev}"
 pulumi stack select "$PULUMI_STACK" 2>/dev/null || pulumi stack init "$PULUMI_STACK"
 
@@ -39,6 +41,22 @@ echo "== what happened"
 echo "release exit code: $release_code"
 echo "requests answered 200: $ok; non-200: $non200; connection errors: $errors"
 echo "now serving: $(curl -s "$url/" | tr -d '\n') ($(curl -si "$url/" | grep -i '^x-color' | tr -d '\r'))"
-echo "public URL: $url   (npm run status | npm run rollback | pulumi destroy --stack $PULUMI_STACK)"
 rm -rf "$results"
+
+echo
+echo "== left running"
+docker ps --filter "label=io.bluegreen.managed=$PULUMI_STACK" --format '  {{.Names}}  {{.Image}}  {{.Ports}}'
+[ -f "${BLUEGREEN_CACHE:-$HOME/.cache/bluegreen}/dockerd.started" ] \
+    && echo "  dockerd, started by make setup (log: ${BLUEGREEN_CACHE:-$HOME/.cache/bluegreen}/logs/dockerd.log)"
+echo "  stack state: $PULUMI_BACKEND_URL (stack $PULUMI_STACK)"
+echo
+echo "== look around (in this shell first: . scripts/env.sh)"
+echo "  curl -i $url/           # X-Color says which colour served you"
+echo "  npm run status          # which colour serves, both images, health"
+echo "  npm run preview         # what the next pulumi up would do"
+echo "  npm run rollback        # traffic back to the standby colour"
+echo "  README.md, Walk-throughs: release, stage, promote, roll back"
+echo
+echo "== clean up"
+echo "  make destroy            # pulumi destroy of stack $PULUMI_STACK: removes its containers and network"
 [ "$release_code" = 0 ] && [ "$non200" = 0 ] && [ "$errors" = 0 ]

@@ -17,6 +17,8 @@ mkdir -p "$(dirname "$engine_log")"
 log "starting dockerd (log: $engine_log)"
 # setsid: the engine must outlive this script and the make that ran it.
 setsid nohup dockerd >"$engine_log" 2>&1 </dev/null &
+# So `make demo` can tell the user what it left running.
+echo $! >"$BLUEGREEN_CACHE/dockerd.started"
 for _ in $(seq 1 60); do
     if docker info >/dev/null 2>&1; then
         log "engine up ($(docker info --format '{{.ServerVersion}}, {{.Driver}}'))"

@@ -7,12 +7,36 @@ if [ -d "$_bluegreen_bin" ]; then
 fi
 # Plugins and Pulumi's own files stay in the machine cache, not in ~/.pulumi.
 export PULUMI_HOME="${PULUMI_HOME:-$_bluegreen_cache/pulumi-home}"
-# State in a local file backend; never Pulumi Cloud unless you set this yourself.
-export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$_bluegreen_root/.pulumi-state}"
+# State in a local file backend; never Pulumi Cloud unless you set this yourself. The default
+# directory is made here, so the first `pulumi stack init` on a fresh clone finds it.
+if [ -z "${PULUMI_BACKEND_URL:-}" ]; then
+    mkdir -p "$_bluegreen_root/.pulumi-state"
+    export PULUMI_BACKEND_URL="file://$_bluegreen_root/.pulumi-state"
+fi
 # Local-only default passphrase for the dev stack's secrets; set your own for anything real.
 export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-bluegreen-local}"
 export PULUMI_SKIP_UPDATE_CHECK=true
 # Offline machines cannot download plugins; fail fast instead of trying.
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="${PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION:-true}"
 export PATH
+
+# Prints one line and returns 1 when PULUMI_BACKEND_URL names a file backend that cannot be used.
+bluegreen_check_backend() {
+    local dir
+    case "${PULUMI_BACKEND_URL:-}" in
+        file://*) dir="${PULUMI_BACKEND_URL#file://}" ;;
+        *) return 0 ;; # a cloud or object-store backend: the CLI reports its own errors
+    esac
+    dir="${dir%%\?*}"
+    case "$dir" in "~"*) dir="$HOME${dir#\~}" ;; esac
+    if [ ! -d "$dir" ]; then
+        echo "error: PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL: $dir is not a directory; create it (mkdir -p $dir) or unset PULUMI_BACKEND_URL to use .pulumi-state in the repo" >&2
+        return 1
+    fi
+    if [ ! -w "$dir" ]; then
+        echo "error: PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL: $dir is not writable by $(id -un); fix its permissions or choose another directory" >&2
+        return 1
+    fi
+}
+bluegreen_check_backend || true
 unset _bluegreen_root _bluegreen_cache _bluegreen_bin

@@ -3,6 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-[ -f bin/scripts/cli.js ] && [ -z "$(find components scripts index.ts -name '*.ts' -newer bin/scripts/cli.js)" ] \
-    || npx tsc -p .
-exec node bin/scripts/cli.js "$@"
+bluegreen_check_backend
+exec node scripts/helpers.js "$@"

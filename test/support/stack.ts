@@ -29,6 +29,7 @@ export async function createTestStack(prefix: string, config: Record<string, str
     fs.copyFileSync(path.join(REPO, "Pulumi.yaml"), path.join(workDir, "Pulumi.yaml"));
     fs.copyFileSync(path.join(REPO, "package.json"), path.join(workDir, "package.json"));
     fs.symlinkSync(path.join(REPO, "bin"), path.join(workDir, "bin"));
+    fs.symlinkSync(path.join(REPO, "scripts"), path.join(workDir, "scripts"));
     fs.symlinkSync(path.join(REPO, "node_modules"), path.join(workDir, "node_modules"));
     const stateDir = path.join(workDir, ".state");
     fs.mkdirSync(stateDir);
