@@ -24,7 +24,7 @@ destroy:
 	@$(ENV) bluegreen_check_backend && pulumi destroy --yes --non-interactive --stack "$${PULUMI_STACK:-dev}"
 
 bench: build
-	@$(ENV) node bin/bench/swap.js
+	@$(ENV) node bin/bench/swap.js && node bin/bench/speed.js
 
 clean:
 	rm -rf bin

@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./components/sdk";
 import { ConfigError, parseSettings, Settings, validateStackName } from "./components/config";
 import { BlueGreenService } from "./components/service";
 

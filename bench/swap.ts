@@ -1,11 +1,9 @@
 // `make bench`: swaps under GET and POST keep-alive load through the real stack, against a
 // no-swap baseline and a naive in-place replacement. Prints a table, writes bench/results/.
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { docker, dockerOk } from "../components/providers/docker";
 import { LoadResult, startLoad } from "../test/support/hey";
-import { createTestStack, TestStack } from "../test/support/stack";
+import { benchLog, envNumber, machine, writeResults } from "./report";
+import { createTestStack, sampleConfig, TestStack } from "../test/support/stack";
 
 export interface BenchOptions {
     readonly flips: number;
@@ -140,15 +138,7 @@ async function naive(t: TestStack, live: string, options: BenchOptions): Promise
 
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const { log, ...settings } = options;
-    const t = await createTestStack("bench", {
-        liveColor: "blue",
-        blueImage: "bluegreen-sample:1",
-        greenImage: "bluegreen-sample:1",
-        proxyImage: "bluegreen-nginx:local",
-        publicPort: String(options.publicPort),
-        bluePort: String(options.publicPort + 1),
-        greenPort: String(options.publicPort + 2),
-    });
+    const t = await createTestStack("bench", sampleConfig(options.publicPort));
     const scenarios: ScenarioResult[] = [];
     try {
         log("deploying the bench stack");
@@ -200,7 +190,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         if (options.naiveSwaps > 0) scenarios.push(await naive(t, live, options));
 
         return {
-            machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model ?? "?"}`,
+            machine: machine(),
             date: new Date().toISOString(),
             options: settings,
             noChangeUpSeconds,
@@ -244,23 +234,16 @@ export function markdownTable(result: BenchResult): string {
 }
 
 async function main(): Promise<void> {
-    const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-    const options: BenchOptions = {
-        flips: num("BENCH_FLIPS", 20),
-        releases: num("BENCH_RELEASES", 10),
-        naiveSwaps: num("BENCH_NAIVE", 5),
-        rps: num("BENCH_RPS", 500),
-        baselineSeconds: num("BENCH_BASELINE_SECONDS", 15),
-        publicPort: num("BENCH_PORT", 19080),
-        log: (line) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`),
-    };
-    const result = await runBench(options);
-    const dir = path.resolve(__dirname, "../../bench/results");
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, "latest.json"), JSON.stringify(result, null, 2) + "\n");
-    const table = markdownTable(result);
-    fs.writeFileSync(path.join(dir, "latest.md"), table + "\n");
-    console.log("\n" + table);
+    const result = await runBench({
+        flips: envNumber("BENCH_FLIPS", 20),
+        releases: envNumber("BENCH_RELEASES", 10),
+        naiveSwaps: envNumber("BENCH_NAIVE", 5),
+        rps: envNumber("BENCH_RPS", 500),
+        baselineSeconds: envNumber("BENCH_BASELINE_SECONDS", 15),
+        publicPort: envNumber("BENCH_PORT", 19080),
+        log: benchLog,
+    });
+    writeResults("latest", result, markdownTable(result));
 }
 
 if (require.main === module) {

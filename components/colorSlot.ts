@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./sdk";
 import { Color } from "./config";
 import { containerName, loopbackUrl, MANAGED_LABEL } from "./names";
 import { Container } from "./providers/container";

@@ -29,7 +29,11 @@ export const DEFAULTS = {
     appPort: 8080,
     healthPath: "/health",
     healthTimeoutSeconds: 60,
-    healthIntervalMs: 500,
+    // Three consecutive 2xx on fresh connections, 100 ms apart: the colour answers steadily, not
+    // once by luck, and the gate costs 0.2 s once it answers (a release waits for it, and so does a
+    // rollback). Longer spacing proves little more for a container that is already up; until the
+    // first answer the gate retries every 50 ms (healthCheck.ts). Raise both for slow starters.
+    healthIntervalMs: 100,
     healthyThreshold: 3,
     // The official image, pinned, for users with a registry (>= 1.27.4 for keepalive_min_timeout).
     proxyImage: "nginx:1.28.0",

@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./sdk";
 import { NGINX_CONF_PATH, PROXY_LISTEN_PORT, renderPlaceholderConfig } from "./nginx";
 import { containerName, MANAGED_LABEL } from "./names";
 import { Container } from "./providers/container";

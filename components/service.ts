@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./sdk";
 import { Color, imageOf, otherColor, portOf, Settings } from "./config";
 import { ColorSlot } from "./colorSlot";
 import { containerName, loopbackUrl, MANAGED_LABEL, networkName } from "./names";

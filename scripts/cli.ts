@@ -10,6 +10,7 @@ import { parseVersionBody, VERSION_PATH } from "../components/nginx";
 import { describeProbe, probe } from "../components/providers/probe";
 import { staleLocks } from "./locks";
 import { PreviewJson, renderMarkdown, renderText, summarizePreview } from "./previewSummary";
+import { selectedStack, stackConfig } from "./stackFiles";
 
 function pulumi(args: string[], inherit = false): { code: number; stdout: string; stderr: string } {
     const stack = process.env.PULUMI_STACK ? ["--stack", process.env.PULUMI_STACK] : [];
@@ -31,7 +32,12 @@ function pulumiOk(args: string[]): string {
     return result.stdout;
 }
 
+/** The stack's config, from Pulumi.<stack>.yaml when it is there (no CLI start), else from the CLI. */
 function config(): Record<string, string> {
+    const fromFile = stackConfig(process.cwd(), stackName().split("/").pop()!);
+    if (fromFile !== undefined) {
+        return fromFile;
+    }
     const raw = JSON.parse(pulumiOk(["config", "--json"])) as Record<string, { value?: string }>;
     const values: Record<string, string> = {};
     for (const [key, entry] of Object.entries(raw)) {
@@ -53,8 +59,14 @@ async function servingColor(values: Record<string, string>): Promise<Color | und
     return color === "blue" || color === "green" ? color : undefined;
 }
 
+let selected: string | undefined;
+
 function stackName(): string {
-    return process.env.PULUMI_STACK ?? pulumiOk(["stack", "--show-name"]).trim();
+    selected ??=
+        process.env.PULUMI_STACK ||
+        selectedStack(process.cwd(), process.env.PULUMI_HOME) ||
+        pulumiOk(["stack", "--show-name"]).trim();
+    return selected;
 }
 
 function containerState(name: string): string {
@@ -64,9 +76,18 @@ function containerState(name: string): string {
     return result.status === 0 ? result.stdout.trim() : "missing";
 }
 
-function up(): number {
-    console.log("\n$ pulumi up --yes");
-    return pulumi(["up", "--yes", "--non-interactive"], true).code;
+/**
+ * One `pulumi up` that also saves the config changes (`-c` writes Pulumi.<stack>.yaml first, as
+ * `pulumi config set` would). No separate preview: the release guard's check and every gate run in
+ * the update itself, and `npm run preview` shows the plan beforehand.
+ */
+function up(changes: Record<string, string> = {}): number {
+    const args = ["up", "--yes", "--skip-preview", "--non-interactive"];
+    for (const [key, value] of Object.entries(changes)) {
+        args.push("--config", `bluegreen:${key}=${value}`);
+    }
+    console.log(`\n$ pulumi ${args.join(" ")}`);
+    return pulumi(args, true).code;
 }
 
 async function release(image: string | undefined): Promise<number> {
@@ -84,9 +105,7 @@ async function release(image: string | undefined): Promise<number> {
         }
     }
     console.log(`release: ${idle} ${values[`${idle}Image`]} -> ${image}, then traffic ${live} -> ${idle}`);
-    pulumiOk(["config", "set", `${idle}Image`, image]);
-    pulumiOk(["config", "set", "liveColor", idle]);
-    const code = up();
+    const code = up({ [`${idle}Image`]: image, liveColor: idle });
     if (code !== 0) {
         console.error(
             `\nrelease failed: traffic stays on ${live} if the proxy switch did not run (npm run status shows it). ` +
@@ -108,8 +127,7 @@ async function rollback(): Promise<number> {
         console.log(
             `rollback: config says ${values.liveColor} but nginx serves ${serving}; setting liveColor=${serving}`,
         );
-        pulumiOk(["config", "set", "liveColor", serving]);
-        return up();
+        return up({ liveColor: serving });
     }
     const state = containerState(containerName(stackName(), to));
     if (state !== "running") {
@@ -119,8 +137,7 @@ async function rollback(): Promise<number> {
         );
     }
     console.log(`rollback: traffic ${from} -> ${to} (${to} runs ${values[`${to}Image`]})`);
-    pulumiOk(["config", "set", "liveColor", to]);
-    return up();
+    return up({ liveColor: to });
 }
 
 async function status(): Promise<number> {

@@ -4,8 +4,10 @@
 STEP=toolchain
 source "$(dirname "$0")/lib.sh"
 
-dynamic_plugin="$REPO_ROOT/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
-[ -f "$dynamic_plugin" ] || die "node_modules is missing @pulumi/pulumi; run npm ci first"
+[ -f "$REPO_ROOT/node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js" ] \
+    || die "node_modules is missing @pulumi/pulumi; run npm ci first"
+# The dynamic provider plugin: our copy of the SDK's script, without its extra node start.
+dynamic_plugin="$REPO_ROOT/scripts/pulumi-resource-pulumi-nodejs"
 
 if [ -x "$TOOLCHAIN_BIN/pulumi" ] && [ -x "$TOOLCHAIN_BIN/pulumi-language-nodejs" ]; then
     cp "$dynamic_plugin" "$TOOLCHAIN_BIN/"

@@ -1,5 +1,6 @@
 // Dynamic provider: proves a colour healthy before traffic may reach it.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../sdk";
+import { CachedDynamicResource } from "./dynamicResource";
 import { describeProbe, probe, ProbeResult, sleep } from "./probe";
 
 export interface HealthGate {
@@ -10,13 +11,16 @@ export interface HealthGate {
     readonly threshold: number;
 }
 
+/** Pause between probes while the colour has not answered 2xx yet. */
+export const FIRST_ANSWER_RETRY_MS = 50;
+
 export interface HealthReport {
     readonly attempts: number;
     readonly elapsedMs: number;
 }
 
 /**
- * Polls `url` until `threshold` consecutive 2xx answers arrive, or fails after `timeoutSeconds`
+ * Polls `url` until `threshold` consecutive 2xx answers arrive, `intervalMs` apart, or fails after `timeoutSeconds`
  * with one line naming the colour, the URL, the last answer and the time spent.
  */
 export async function waitHealthy(gate: HealthGate): Promise<HealthReport> {
@@ -39,7 +43,12 @@ export async function waitHealthy(gate: HealthGate): Promise<HealthReport> {
         if (consecutive >= gate.threshold) {
             return { attempts, elapsedMs: Date.now() - started };
         }
-        await sleep(Math.min(gate.intervalMs, Math.max(0, deadline - Date.now())));
+        // Until the first 2xx, retry soon: a container that just started answers within tens of
+        // milliseconds of listening, and waiting a full interval there only delays the release.
+        // Once it answers, consecutive successes are spaced by the interval, so `threshold`
+        // answers cover (threshold - 1) intervals of steady health.
+        const pause = consecutive > 0 ? gate.intervalMs : Math.min(gate.intervalMs, FIRST_ANSWER_RETRY_MS);
+        await sleep(Math.min(pause, Math.max(0, deadline - Date.now())));
     }
     const elapsed = ((Date.now() - started) / 1000).toFixed(1);
     throw new Error(
@@ -123,7 +132,7 @@ export const healthCheckProvider: pulumi.dynamic.ResourceProvider = {
 export type HealthCheckArgs = { readonly [K in keyof HealthCheckInputs]: pulumi.Input<HealthCheckInputs[K]> };
 
 /** Blocks dependents until the colour answers healthy; runs again when its container changes. */
-export class HealthCheck extends pulumi.dynamic.Resource {
+export class HealthCheck extends CachedDynamicResource {
     public readonly checkedAt!: pulumi.Output<string>;
     public readonly attempts!: pulumi.Output<number>;
     public readonly healthy!: pulumi.Output<boolean>;
@@ -131,6 +140,7 @@ export class HealthCheck extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: HealthCheckArgs, opts?: pulumi.CustomResourceOptions) {
         super(
+            "healthCheck",
             healthCheckProvider,
             name,
             { ...args, checkedAt: undefined, attempts: undefined, healthy: undefined, lastError: undefined },

@@ -1,5 +1,6 @@
 // Dynamic provider: the stack's own Docker network, where the proxy reaches colours by name.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../sdk";
+import { CachedDynamicResource } from "./dynamicResource";
 import { docker, dockerOk, isNotFound, lastLine } from "./docker";
 
 export interface NetworkInputs {
@@ -38,7 +39,7 @@ export const networkProvider: pulumi.dynamic.ResourceProvider = {
 };
 
 /** A user-defined bridge network (Docker DNS resolves container names on it). */
-export class Network extends pulumi.dynamic.Resource {
+export class Network extends CachedDynamicResource {
     public readonly name!: pulumi.Output<string>;
     public readonly networkId!: pulumi.Output<string>;
 
@@ -47,6 +48,6 @@ export class Network extends pulumi.dynamic.Resource {
         args: { readonly [K in keyof NetworkInputs]: pulumi.Input<NetworkInputs[K]> },
         opts?: pulumi.CustomResourceOptions,
     ) {
-        super(networkProvider, name, { ...args, networkId: undefined }, opts);
+        super("network", networkProvider, name, { ...args, networkId: undefined }, opts);
     }
 }

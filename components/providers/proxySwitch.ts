@@ -1,7 +1,8 @@
 // Dynamic provider: points the running nginx at one colour without recreating its container.
 // write candidate -> nginx -t -> install -> reload -> confirm on a fresh connection; restore on failure.
 import * as fs from "fs";
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../sdk";
+import { CachedDynamicResource } from "./dynamicResource";
 import { Color } from "../config";
 import { NGINX_CONF_PATH, parseVersionBody, renderProxyConfig, VERSION_PATH } from "../nginx";
 import { docker, dockerOk, lastLine } from "./docker";
@@ -125,6 +126,10 @@ async function localNginxMaster(proxy: string): Promise<number | undefined> {
 
 function signal(pid: number): boolean {
     try {
+        // Still that nginx master (it was looked up while the config was being installed).
+        if (!fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("nginx: master process")) {
+            return false;
+        }
         process.kill(pid, "SIGHUP");
         return true;
     } catch {
@@ -148,7 +153,8 @@ export async function applySwitch(inputs: ProxySwitchInputs): Promise<SwitchStat
     // 1. Prepare, in one `docker exec` (each costs about 100 ms): validate a candidate file and,
     //    only if nginx accepts it, install it, keeping the previous one. nginx still runs the old
     //    config: nothing has moved yet.
-    const prepared = await exec(proxy, INSTALL_SCRIPT, text);
+    //    The nginx master's PID for step 2 is looked up meanwhile: it changes nothing.
+    const [prepared, masterPid] = await Promise.all([exec(proxy, INSTALL_SCRIPT, text), localNginxMaster(proxy)]);
     if (prepared.code === REJECTED) {
         throw new Error(
             `${target} failed: nginx rejected the config: ${nginxComplaint(prepared.stderr)}; previous config still serving`,
@@ -163,7 +169,6 @@ export async function applySwitch(inputs: ProxySwitchInputs): Promise<SwitchStat
     //    remote one, `nginx -s reload` through `docker exec` (about 100 ms). Never `docker kill
     //    --signal HUP`: Docker 20.10 then treats the container as manually stopped and drops its
     //    restart policy, so a later crash would leave the proxy down.
-    const masterPid = await localNginxMaster(proxy);
     const signalled = Date.now();
     const reloadVia = masterPid !== undefined && signal(masterPid) ? "signal" : "exec";
     const reload = reloadVia === "signal" ? { code: 0, stderr: "", stdout: "" } : await exec(proxy, "nginx -s reload");
@@ -232,13 +237,14 @@ export const proxySwitchProvider: pulumi.dynamic.ResourceProvider = {
 export type ProxySwitchArgs = { readonly [K in keyof ProxySwitchInputs]: pulumi.Input<ProxySwitchInputs[K]> };
 
 /** The live colour as nginx serves it; its `color` output is the truth about traffic. */
-export class ProxySwitch extends pulumi.dynamic.Resource {
+export class ProxySwitch extends CachedDynamicResource {
     public readonly color!: pulumi.Output<Color>;
     public readonly configVersion!: pulumi.Output<string>;
     public readonly switchMs!: pulumi.Output<number>;
 
     constructor(name: string, args: ProxySwitchArgs, opts?: pulumi.CustomResourceOptions) {
         super(
+            "proxySwitch",
             proxySwitchProvider,
             name,
             {

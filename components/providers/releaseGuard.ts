@@ -1,5 +1,6 @@
 // Dynamic provider: refuses, at preview, a change that would replace the container serving traffic.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../sdk";
+import { CachedDynamicResource } from "./dynamicResource";
 import { Color } from "../config";
 import { parseVersionBody, VERSION_PATH } from "../nginx";
 import { classifyTransition, ReleaseState } from "../release";
@@ -49,12 +50,12 @@ export const releaseGuardProvider: pulumi.dynamic.ResourceProvider = {
 };
 
 /** Records the released state; its check refuses in-place changes of the serving colour. */
-export class ReleaseGuard extends pulumi.dynamic.Resource {
+export class ReleaseGuard extends CachedDynamicResource {
     constructor(
         name: string,
         args: { readonly [K in keyof ReleaseGuardInputs]: pulumi.Input<ReleaseGuardInputs[K]> },
         opts?: pulumi.CustomResourceOptions,
     ) {
-        super(releaseGuardProvider, name, args, opts);
+        super("releaseGuard", releaseGuardProvider, name, args, opts);
     }
 }

@@ -1,6 +1,7 @@
 // Dynamic provider: runs the user's smoke test against the colour about to go live.
 import * as childProcess from "child_process";
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../sdk";
+import { CachedDynamicResource } from "./dynamicResource";
 import { lastLine } from "./docker";
 
 export interface SmokeTestInputs {
@@ -59,12 +60,12 @@ export const smokeTestProvider: pulumi.dynamic.ResourceProvider = {
 };
 
 /** Gates the switch on the user's own check of the colour about to go live. */
-export class SmokeTest extends pulumi.dynamic.Resource {
+export class SmokeTest extends CachedDynamicResource {
     constructor(
         name: string,
         args: { readonly [K in keyof SmokeTestInputs]: pulumi.Input<SmokeTestInputs[K]> },
         opts?: pulumi.CustomResourceOptions,
     ) {
-        super(smokeTestProvider, name, { ...args, passedAt: undefined }, opts);
+        super("smokeTest", smokeTestProvider, name, { ...args, passedAt: undefined }, opts);
     }
 }

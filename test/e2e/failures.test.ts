@@ -10,7 +10,7 @@ import { probe } from "../../components/providers/probe";
 import { BREAK_CONFIG_ENV } from "../../components/providers/proxySwitch";
 import { assertNoLoss, expectFailure, underLoad } from "../support/load";
 import { processAlive } from "../../scripts/locks";
-import { createTestStack, runCli, TestStack } from "../support/stack";
+import { createTestStack, sampleConfig, runCli, TestStack } from "../support/stack";
 
 const PUBLIC_PORT = 18280;
 const URL = `http://127.0.0.1:${PUBLIC_PORT}`;
@@ -76,13 +76,7 @@ describe("failure matrix (real Pulumi, Docker, nginx)", function () {
 
     before(async () => {
         t = await createTestStack("fail", {
-            liveColor: "blue",
-            blueImage: "bluegreen-sample:1",
-            greenImage: "bluegreen-sample:1",
-            proxyImage: "bluegreen-nginx:local",
-            publicPort: String(PUBLIC_PORT),
-            bluePort: String(PUBLIC_PORT + 1),
-            greenPort: String(PUBLIC_PORT + 2),
+            ...sampleConfig(PUBLIC_PORT),
             healthTimeoutSeconds: "6",
             healthIntervalMs: "200",
         });

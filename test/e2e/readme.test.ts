@@ -159,6 +159,10 @@ describe("README walk-through on a fresh clone", function () {
     it("Release: a new image goes onto the idle colour and takes the traffic", async () => {
         walk("Release");
         assert.strictEqual(await servingColor(), "blue");
+        // The helper's one `pulumi up -c ...` saved the intent in the stack file, for the pull request.
+        const stackFile = fs.readFileSync(path.join(clone, `Pulumi.${STACK}.yaml`), "utf8");
+        assert.match(stackFile, /^ {2}bluegreen:blueImage: bluegreen-sample:2$/m);
+        assert.match(stackFile, /^ {2}bluegreen:liveColor: blue$/m);
         assert.match((await probe(`${URL}/`, 3000)).body, /^version=2 /);
     });
 

@@ -4,7 +4,7 @@ import * as assert from "assert";
 import { docker, dockerOk } from "../../components/providers/docker";
 import { probe } from "../../components/providers/probe";
 import { assertNoLoss, expectFailure, underLoad } from "../support/load";
-import { createTestStack, runCli, runPulumi, TestStack } from "../support/stack";
+import { createTestStack, sampleConfig, runCli, runPulumi, TestStack } from "../support/stack";
 
 const PUBLIC_PORT = 18080;
 const URL = `http://127.0.0.1:${PUBLIC_PORT}`;
@@ -38,13 +38,7 @@ describe("end to end (real Pulumi, Docker, nginx)", function () {
 
     before(async () => {
         t = await createTestStack("e2e", {
-            liveColor: "blue",
-            blueImage: "bluegreen-sample:1",
-            greenImage: "bluegreen-sample:1",
-            proxyImage: "bluegreen-nginx:local",
-            publicPort: String(PUBLIC_PORT),
-            bluePort: String(PUBLIC_PORT + 1),
-            greenPort: String(PUBLIC_PORT + 2),
+            ...sampleConfig(PUBLIC_PORT),
             healthTimeoutSeconds: String(HEALTH_TIMEOUT_SECONDS),
             healthIntervalMs: "200",
         });
@@ -188,6 +182,11 @@ describe("end to end (real Pulumi, Docker, nginx)", function () {
             /refused: greenImage changed \(bluegreen-sample:3 -> bluegreen-sample:2\) but green is live/,
         );
         assert.match(message, /npm run release -- bluegreen-sample:2/);
+        // The update refuses it too, without a preview (the Automation API's up skips it, as the helpers do).
+        const greenBefore = await dockerOk(["inspect", "--format", "{{.Id}}", `${t.name}-green`]);
+        const refusedUp = await expectFailure(() => t.stack.up());
+        assert.match(refusedUp.message, /refused: greenImage changed \(bluegreen-sample:3 -> bluegreen-sample:2\)/);
+        assert.strictEqual(await dockerOk(["inspect", "--format", "{{.Id}}", `${t.name}-green`]), greenBefore);
         await t.setConfig({ greenImage: "bluegreen-sample:3" });
     });
 

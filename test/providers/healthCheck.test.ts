@@ -87,6 +87,30 @@ describe("health check (real HTTP server)", () => {
         }
     });
 
+    it("retries soon until the first answer, then spaces the consecutive successes by the interval", async () => {
+        const port = await freePort();
+        let hits = 0;
+        const server = http.createServer((_req, res) => {
+            hits++;
+            res.writeHead(200).end("ok");
+        });
+        const timer = setTimeout(() => server.listen(port, "127.0.0.1"), 150);
+        try {
+            const slow = { ...gate, intervalMs: 400, url: `http://127.0.0.1:${port}/health` };
+            const report = await waitHealthy(slow);
+            // Refused until 150 ms, retried every 50 ms; then 3 answers need 2 intervals of 400 ms.
+            assert.strictEqual(hits, 3, "never fewer (or more) probes than the threshold once it answers");
+            assert.ok(report.elapsedMs >= 150 + 800, `successes spaced by the interval (${report.elapsedMs} ms)`);
+            assert.ok(
+                report.elapsedMs < 150 + 800 + 300,
+                `first answer not delayed by a full interval (${report.elapsedMs} ms)`,
+            );
+        } finally {
+            clearTimeout(timer);
+            await new Promise((resolve) => server.close(resolve));
+        }
+    });
+
     it("reports a refused connection when nothing listens", async () => {
         const port = await freePort();
         await assert.rejects(

@@ -23,6 +23,19 @@ export interface TestStack {
     cleanup(): Promise<void>;
 }
 
+/** Config of a stack that runs the sample on both colours (blue live) on three ports from `publicPort`. */
+export function sampleConfig(publicPort: number): Record<string, string> {
+    return {
+        liveColor: "blue",
+        blueImage: "bluegreen-sample:1",
+        greenImage: "bluegreen-sample:1",
+        proxyImage: "bluegreen-nginx:local",
+        publicPort: String(publicPort),
+        bluePort: String(publicPort + 1),
+        greenPort: String(publicPort + 2),
+    };
+}
+
 export async function createTestStack(prefix: string, config: Record<string, string>): Promise<TestStack> {
     const name = `${prefix}${process.pid}`;
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), `bluegreen-${prefix}-`));

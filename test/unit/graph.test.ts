@@ -1,5 +1,8 @@
 // The resource graph under Pulumi mocks: names, images, ports, the dependency chain, outputs.
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parseSettings, Settings } from "../../components/config";
 import { renderProxyConfig } from "../../components/nginx";
@@ -30,6 +33,42 @@ pulumi.runtime.setMocks(
 
 // Imported after setMocks so every resource registers against the mocks.
 import { BlueGreenService } from "../../components/service";
+import { containerProvider } from "../../components/providers/container";
+import { healthCheckProvider } from "../../components/providers/healthCheck";
+import { networkProvider } from "../../components/providers/network";
+import { proxySwitchProvider } from "../../components/providers/proxySwitch";
+import { releaseGuardProvider } from "../../components/providers/releaseGuard";
+import { smokeTestProvider } from "../../components/providers/smokeTest";
+import { providerCodeHash, serializedProvider } from "../../components/providers/dynamicResource";
+
+const PROVIDERS: Record<string, pulumi.dynamic.ResourceProvider> = {
+    container: containerProvider,
+    network: networkProvider,
+    healthCheck: healthCheckProvider,
+    proxySwitch: proxySwitchProvider,
+    releaseGuard: releaseGuardProvider,
+    smokeTest: smokeTestProvider,
+};
+/** A resource of each provider, by name. */
+const OURS: Record<string, string> = {
+    "bluegreen-blue-container": "container",
+    "bluegreen-network": "network",
+    "bluegreen-green-health": "healthCheck",
+    "bluegreen-switch": "proxySwitch",
+    "bluegreen-guard": "releaseGuard",
+    "bluegreen-smoke-test": "smokeTest",
+};
+
+/** The `__provider` text the SDK's own `pulumi.dynamic.Resource` registers for a provider. */
+async function sdkProviderText(key: string): Promise<unknown> {
+    class SdkResource extends pulumi.dynamic.Resource {}
+    const name = `sdk-${key}-${registered.length}`;
+    const sdk = new SdkResource(PROVIDERS[key], name, {});
+    await output(sdk.urn);
+    const text = registered.find((r) => r.name === name)?.inputs.__provider;
+    assert.ok(typeof text === "string" && text.length > 1000, `${key}: the SDK serialized it`);
+    return text;
+}
 
 function output<T>(o: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => o.apply(resolve));
@@ -107,7 +146,7 @@ describe("resource graph (mocks)", () => {
         assert.strictEqual(green.containerId, "bluegreen-green-container-cid");
         assert.strictEqual(green.live, true);
         assert.strictEqual(byName("bluegreen-blue-health").inputs.live, false);
-        assert.deepStrictEqual([green.timeoutSeconds, green.intervalMs, green.threshold], [60, 500, 3]);
+        assert.deepStrictEqual([green.timeoutSeconds, green.intervalMs, green.threshold], [60, 100, 3]);
     });
 
     it("switches the proxy to the live colour after its health check", async () => {
@@ -153,5 +192,49 @@ describe("resource graph (mocks)", () => {
             [service.url, service.blueUrl, service.greenUrl],
             ["http://127.0.0.1:8080", "http://127.0.0.1:8081", "http://127.0.0.1:8082"],
         );
+    });
+
+    it("gives every dynamic resource the provider text pulumi.dynamic.Resource would", async () => {
+        const { byName } = await build({ smokeTest: "true" });
+        const texts = Object.fromEntries(Object.keys(OURS).map((name) => [name, byName(name).inputs.__provider]));
+        for (const [name, key] of Object.entries(OURS)) {
+            assert.strictEqual(texts[name], await sdkProviderText(key), `${key}: same text as the SDK's`);
+        }
+    });
+
+    it("keeps each serialized provider in a cache keyed by the compiled code, and reads it back", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bluegreen-provider-cache-"));
+        try {
+            for (const [key, provider] of Object.entries(PROVIDERS)) {
+                const text = await serializedProvider(key, provider, dir);
+                assert.strictEqual(text, await sdkProviderText(key), `${key}: cached what the SDK serializes`);
+                const file = path.join(dir, `${key}-${providerCodeHash()}.js`);
+                assert.strictEqual(fs.readFileSync(file, "utf8"), text, `${key}: written to ${file}`);
+            }
+            // A second run of the program reads the files instead of serializing again.
+            const file = path.join(dir, `network-${providerCodeHash()}.js`);
+            fs.writeFileSync(file, "exports.handler = undefined; // marker\n");
+            const other = fs.mkdtempSync(path.join(dir, "again-"));
+            fs.copyFileSync(file, path.join(other, path.basename(file)));
+            assert.strictEqual(
+                await serializedProvider("network", networkProvider, other),
+                fs.readFileSync(file, "utf8"),
+            );
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("changes the cache key when the compiled code changes", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bluegreen-provider-hash-"));
+        try {
+            fs.writeFileSync(path.join(dir, "a.js"), "exports.a = 1;\n");
+            const before = providerCodeHash(dir);
+            assert.strictEqual(providerCodeHash(dir), before, "stable");
+            fs.writeFileSync(path.join(dir, "a.js"), "exports.a = 2;\n");
+            assert.notStrictEqual(providerCodeHash(dir), before);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
