@@ -1,18 +1,35 @@
 import * as pulumi from "./components/sdk";
 import { ConfigError, parseSettings, Settings, validateStackName } from "./components/config";
+import { Engine } from "./components/engine";
+import { selectEngine } from "./components/engines/select";
 import { BlueGreenService } from "./components/service";
 
-function settings(): { stack: string; settings: Settings } {
+function setup(): { stack: string; settings: Settings; engine: Engine } {
     const config = new pulumi.Config("bluegreen");
     try {
-        return { stack: validateStackName(pulumi.getStack()), settings: parseSettings((key) => config.get(key)) };
+        const stack = validateStackName(pulumi.getStack());
+        const settings = parseSettings((key) => (key === "registryAuth" ? secretConfig(key) : config.get(key)));
+        return { stack, settings, engine: selectEngine(stack, settings) };
     } catch (err) {
         // One line, no stack trace: nothing has been touched yet.
         throw err instanceof ConfigError ? new pulumi.RunError(err.message) : err;
     }
 }
 
-const service = new BlueGreenService("bluegreen", settings());
+/** A value that must be a secret (it holds passwords), read without the SDK's plain-read warning. */
+function secretConfig(key: string): string | undefined {
+    const runtimeConfig = require("@pulumi/pulumi/runtime/config") as {
+        getConfig(key: string): string | undefined;
+        isConfigSecret(key: string): boolean;
+    };
+    const value = runtimeConfig.getConfig(`bluegreen:${key}`);
+    if (value !== undefined && value !== "" && !runtimeConfig.isConfigSecret(`bluegreen:${key}`)) {
+        throw new ConfigError(`bluegreen:${key} must be set as a secret: pulumi config set --secret ${key} '<json>'`);
+    }
+    return value;
+}
+
+const service = new BlueGreenService("bluegreen", setup());
 
 export const liveColor = service.liveColor;
 export const liveImage = service.liveImage;
@@ -22,3 +39,6 @@ export const url = service.url;
 export const blueUrl = service.blueUrl;
 export const greenUrl = service.greenUrl;
 export const proxyConfigVersion = service.proxyConfigVersion;
+export const engine = service.engine;
+export const blueDigest = service.digests.blue;
+export const greenDigest = service.digests.green;

@@ -1,15 +1,20 @@
 import * as pulumi from "./sdk";
 import { Color } from "./config";
 import { containerName, loopbackUrl, MANAGED_LABEL } from "./names";
-import { Container } from "./providers/container";
+import { ContainerHandle, Engine, ImageHandle } from "./engine";
 import { HealthCheck } from "./providers/healthCheck";
 
 export interface ColorSlotArgs {
     /** Stack name; the container is called `<stack>-<color>`. */
     readonly stack: string;
     readonly color: Color;
-    /** Image this colour runs. Changing it replaces the container (the old one is removed first). */
-    readonly image: pulumi.Input<string>;
+    /** Maps the colour's image and container to resources (see components/engine.ts). */
+    readonly engine: Engine;
+    /**
+     * Image this colour runs. A change pulls it (when needed) first, then replaces the container
+     * (the old one is removed first: names are fixed).
+     */
+    readonly image: string;
     /** Docker network shared with the proxy. */
     readonly network: pulumi.Input<string>;
     /** Loopback preview port on the host (published on 127.0.0.1 only). */
@@ -30,7 +35,8 @@ export interface ColorSlotArgs {
 
 /** One colour: its container and the health gate that must pass before traffic may reach it. */
 export class ColorSlot extends pulumi.ComponentResource {
-    public readonly container: Container;
+    public readonly image: ImageHandle;
+    public readonly container: ContainerHandle;
     public readonly healthCheck: HealthCheck;
     /** Loopback URL of this colour, bypassing the proxy. */
     public readonly url: string;
@@ -39,16 +45,18 @@ export class ColorSlot extends pulumi.ComponentResource {
         super("bluegreen:index:ColorSlot", name, {}, opts);
 
         this.url = loopbackUrl(args.hostPort);
-        this.container = new Container(
+        this.image = args.engine.image(`${name}-image`, { ref: args.image }, { parent: this });
+        this.container = args.engine.container(
             `${name}-container`,
             {
                 name: containerName(args.stack, args.color),
-                image: args.image,
                 network: args.network,
                 ports: [{ hostIp: "127.0.0.1", hostPort: args.hostPort, containerPort: args.appPort }],
                 labels: { [MANAGED_LABEL]: args.stack, "io.bluegreen.color": args.color },
-                seedFiles: [],
+                restart: "unless-stopped",
+                files: [],
             },
+            { ...this.image, ref: args.image },
             { parent: this },
         );
         this.healthCheck = new HealthCheck(

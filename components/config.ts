@@ -19,7 +19,14 @@ export interface Settings {
     readonly healthyThreshold: number;
     readonly proxyImage: string;
     readonly smokeTest?: string;
+    /** Which engine maps containers to resources; `auto` is resolved by index.ts (see chooseEngine). */
+    readonly engine: EngineSetting;
+    /** Logins for registries the Docker client has no `docker login` for (a secret). */
+    readonly registryAuth?: Record<string, { readonly username: string; readonly password: string }>;
 }
+
+export type EngineSetting = "auto" | "docker-cli" | "docker-provider";
+export const ENGINE_SETTINGS: readonly EngineSetting[] = ["auto", "docker-cli", "docker-provider"];
 
 /** Defaults for every optional key; `Pulumi.yaml` declares the same values. */
 export const DEFAULTS = {
@@ -37,6 +44,7 @@ export const DEFAULTS = {
     healthyThreshold: 3,
     // The official image, pinned, for users with a registry (>= 1.27.4 for keepalive_min_timeout).
     proxyImage: "nginx:1.28.0",
+    engine: "auto",
 } as const;
 
 /** A config value failed validation; the message is one line naming the key and what is allowed. */
@@ -119,6 +127,45 @@ export function validateSmokeTest(key: string, value: string): string {
     return value;
 }
 
+export function validateEngine(key: string, value: string): EngineSetting {
+    if (!(ENGINE_SETTINGS as readonly string[]).includes(value)) {
+        fail(key, `one of: ${ENGINE_SETTINGS.join(", ")}`, value);
+    }
+    return value as EngineSetting;
+}
+
+const REGISTRY_HOST_PATTERN = /^[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*(?::[0-9]{1,5})?$/;
+const REGISTRY_AUTH_ALLOWED =
+    'a JSON object of registry host to login, e.g. {"registry.example:5000":{"username":"u","password":"p"}}, set with --secret';
+
+/** Parses `registryAuth`; never shows the value in an error (it holds passwords). */
+export function validateRegistryAuth(key: string, value: string): NonNullable<Settings["registryAuth"]> {
+    const reject = (why: string): never => {
+        throw new ConfigError(`${NAMESPACE}:${key} must be ${REGISTRY_AUTH_ALLOWED} (${why})`);
+    };
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(value);
+    } catch {
+        return reject("not valid JSON");
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+        return reject("not an object");
+    }
+    const auth: Record<string, { username: string; password: string }> = {};
+    for (const [host, login] of Object.entries(parsed)) {
+        if (!REGISTRY_HOST_PATTERN.test(host) || host.length > 255) {
+            reject(`the key ${showValue(host)} is not a registry host`);
+        }
+        const { username, password } = (login ?? {}) as { username?: unknown; password?: unknown };
+        if (typeof username !== "string" || typeof password !== "string" || username === "" || /[\s]/.test(username)) {
+            reject(`the login for ${host} needs a username without spaces and a password, both strings`);
+        }
+        auth[host] = { username: username as string, password: password as string };
+    }
+    return auth;
+}
+
 /** Stack names become Docker container and network names. */
 export function validateStackName(value: string): string {
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/.test(value)) {
@@ -150,6 +197,7 @@ export function parseSettings(read: ConfigReader): Settings {
         validateInteger(key, orDefault(key), 1, 65535);
 
     const smokeTest = read("smokeTest");
+    const registryAuth = read("registryAuth");
     const settings: Settings = {
         liveColor: validateColor("liveColor", required(read, "liveColor", "one of: blue, green")),
         blueImage: validateImage("blueImage", required(read, "blueImage", IMAGE_ALLOWED)),
@@ -165,6 +213,11 @@ export function parseSettings(read: ConfigReader): Settings {
         proxyImage: validateImage("proxyImage", orDefault("proxyImage")),
         // Empty means unset: Pulumi.yaml declares "" as the default so the key is optional.
         smokeTest: smokeTest === undefined || smokeTest === "" ? undefined : validateSmokeTest("smokeTest", smokeTest),
+        engine: validateEngine("engine", orDefault("engine")),
+        registryAuth:
+            registryAuth === undefined || registryAuth === ""
+                ? undefined
+                : validateRegistryAuth("registryAuth", registryAuth),
     };
     assertDistinctPorts(settings);
     return settings;

@@ -1,13 +1,15 @@
 import * as pulumi from "./sdk";
 import { NGINX_CONF_PATH, PROXY_LISTEN_PORT, renderPlaceholderConfig } from "./nginx";
 import { containerName, MANAGED_LABEL } from "./names";
-import { Container } from "./providers/container";
+import { ContainerHandle, Engine, ImageHandle } from "./engine";
 
 export interface ProxyArgs {
     /** Stack name; the container is called `<stack>-proxy`. */
     readonly stack: string;
-    /** nginx image (>= 1.27.4 for lossless reloads). */
-    readonly image: pulumi.Input<string>;
+    /** Maps the proxy's image and container to resources (see components/engine.ts). */
+    readonly engine: Engine;
+    /** nginx image (>= 1.27.4 for lossless reloads); pulled when missing. */
+    readonly image: string;
     /** Docker network shared with the colours. */
     readonly network: pulumi.Input<string>;
     /** Public port, published on all host addresses. */
@@ -19,23 +21,26 @@ export interface ProxyArgs {
  * colour switch: the proxy switch rewrites its config and reloads it in place.
  */
 export class Proxy extends pulumi.ComponentResource {
-    public readonly container: Container;
+    public readonly image: ImageHandle;
+    public readonly container: ContainerHandle;
     public readonly name: string;
 
     constructor(name: string, args: ProxyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bluegreen:index:Proxy", name, {}, opts);
 
         this.name = containerName(args.stack, "proxy");
-        this.container = new Container(
+        this.image = args.engine.image(`${name}-image`, { ref: args.image }, { parent: this });
+        this.container = args.engine.container(
             `${name}-container`,
             {
                 name: this.name,
-                image: args.image,
                 network: args.network,
                 ports: [{ hostIp: "0.0.0.0", hostPort: args.publicPort, containerPort: PROXY_LISTEN_PORT }],
                 labels: { [MANAGED_LABEL]: args.stack, "io.bluegreen.role": "proxy" },
-                seedFiles: [{ path: NGINX_CONF_PATH, content: renderPlaceholderConfig().text }],
+                restart: "unless-stopped",
+                files: [{ path: NGINX_CONF_PATH, content: renderPlaceholderConfig().text }],
             },
+            { ...this.image, ref: args.image },
             { parent: this },
         );
 

@@ -4,16 +4,17 @@ import { ColorSlot } from "./colorSlot";
 import { containerName, loopbackUrl, MANAGED_LABEL, networkName } from "./names";
 import { renderProxyConfig } from "./nginx";
 import { Proxy } from "./proxy";
-import { Network } from "./providers/network";
 import { ProxySwitch } from "./providers/proxySwitch";
 import { ReleaseGuard } from "./providers/releaseGuard";
-import { SmokeTest } from "./providers/smokeTest";
+import { Engine } from "./engine";
 
 export interface BlueGreenServiceArgs {
     /** Stack name; prefixes every Docker object (`<stack>-proxy`, `<stack>-blue`, ...). */
     readonly stack: string;
     /** Validated settings (see `parseSettings`). */
     readonly settings: Settings;
+    /** Maps containers, images, the network and the smoke test to resources (see components/engines/). */
+    readonly engine: Engine;
 }
 
 /**
@@ -29,6 +30,10 @@ export class BlueGreenService extends pulumi.ComponentResource {
     public readonly blueUrl: string;
     public readonly greenUrl: string;
     public readonly proxyConfigVersion: pulumi.Output<string>;
+    /** The engine that maps containers to resources. */
+    public readonly engine: string;
+    /** What each colour's image resolved to: registry digest, or image ID for a local build. */
+    public readonly digests: Record<Color, pulumi.Output<string>>;
     public readonly slots: Record<Color, ColorSlot>;
     public readonly proxySwitch: ProxySwitch;
     /** What the proxy switch waits for: the live colour's health check, then the smoke test if any. */
@@ -36,7 +41,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
 
     constructor(name: string, args: BlueGreenServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bluegreen:index:BlueGreenService", name, {}, opts);
-        const { stack, settings: s } = args;
+        const { stack, settings: s, engine } = args;
         this.url = loopbackUrl(s.publicPort);
 
         // Runs first: its check refuses, at preview, replacing the container that serves traffic.
@@ -45,7 +50,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
             { liveColor: s.liveColor, blueImage: s.blueImage, greenImage: s.greenImage, publicUrl: this.url },
             { parent: this },
         );
-        const network = new Network(
+        const network = engine.network(
             `${name}-network`,
             { name: networkName(stack), labels: { [MANAGED_LABEL]: stack } },
             { parent: this, dependsOn: [guard] },
@@ -57,6 +62,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
                 {
                     stack,
                     color,
+                    engine,
                     image: imageOf(s, color),
                     network: network.name,
                     hostPort: portOf(s, color),
@@ -75,7 +81,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
 
         const proxy = new Proxy(
             `${name}-proxy`,
-            { stack, image: s.proxyImage, network: network.name, publicPort: s.publicPort },
+            { stack, engine, image: s.proxyImage, network: network.name, publicPort: s.publicPort },
             { parent: this, dependsOn: [guard] },
         );
 
@@ -83,7 +89,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
         this.switchGates = [live.healthCheck];
         if (s.smokeTest !== undefined) {
             this.switchGates.push(
-                new SmokeTest(
+                engine.smokeTest(
                     `${name}-smoke-test`,
                     {
                         command: s.smokeTest,
@@ -115,6 +121,8 @@ export class BlueGreenService extends pulumi.ComponentResource {
         this.liveImage = this.liveColor.apply((c) => imageOf(s, c));
         this.standbyImage = this.standbyColor.apply((c) => imageOf(s, c));
         this.proxyConfigVersion = this.proxySwitch.configVersion;
+        this.engine = engine.name;
+        this.digests = { blue: this.slots.blue.image.digest, green: this.slots.green.image.digest };
 
         this.registerOutputs({
             liveColor: this.liveColor,
@@ -125,6 +133,9 @@ export class BlueGreenService extends pulumi.ComponentResource {
             blueUrl: this.blueUrl,
             greenUrl: this.greenUrl,
             proxyConfigVersion: this.proxyConfigVersion,
+            engine: this.engine,
+            blueDigest: this.digests.blue,
+            greenDigest: this.digests.green,
         });
     }
 }

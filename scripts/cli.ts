@@ -4,7 +4,7 @@ import * as childProcess from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Color, DEFAULTS, otherColor, validateImage } from "../components/config";
+import { Color, DEFAULTS, otherColor, validateEngine, validateImage } from "../components/config";
 import { containerName } from "../components/names";
 import { parseVersionBody, VERSION_PATH } from "../components/nginx";
 import { describeProbe, probe } from "../components/providers/probe";
@@ -140,11 +140,46 @@ async function rollback(): Promise<number> {
     return up({ liveColor: to });
 }
 
+/**
+ * What a colour's container really runs: the registry digest of its image (for the configured
+ * repository when there are several), or the image ID of an image built locally.
+ */
+function runningDigest(container: string, ref: string): string {
+    const inspect = (args: string[]) => childProcess.spawnSync("docker", args, { encoding: "utf8" });
+    const image = inspect(["inspect", "--format", "{{.Image}}", container]);
+    if (image.status !== 0) {
+        return "none";
+    }
+    const id = image.stdout.trim();
+    const digests = inspect(["image", "inspect", "--format", "{{json .RepoDigests}}", id]);
+    const all = digests.status === 0 ? ((JSON.parse(digests.stdout) as string[] | null) ?? []) : [];
+    const repo = ref.replace(/[:@][^/]*$/, "");
+    return all.find((d) => d.startsWith(`${repo}@`)) ?? all[0] ?? id;
+}
+
+/** The engine of a deployed stack (from its containers), or what the first `pulumi up` will choose. */
+function engineOf(stack: string, values: Record<string, string>): string {
+    // Loaded here: the release and rollback paths never need the engine modules.
+    const { chooseEngine } = require("../components/engine") as typeof import("../components/engine");
+    const { engineFacts, runningEngines } =
+        require("../components/engines/select") as typeof import("../components/engines/select");
+    const running = runningEngines(stack);
+    if (running.length > 0) {
+        return running.join(", ");
+    }
+    try {
+        const chosen = chooseEngine(validateEngine("engine", values.engine ?? DEFAULTS.engine), engineFacts(stack));
+        return `${chosen}, chosen at the first pulumi up`;
+    } catch (err) {
+        return (err as Error).message;
+    }
+}
+
 async function status(): Promise<number> {
     const values = config();
     const stack = stackName();
     const serving = await servingColor(values);
-    console.log(`stack:   ${stack}`);
+    console.log(`stack:   ${stack} (engine: ${engineOf(stack, values)})`);
     console.log(`config:  liveColor=${values.liveColor}`);
     console.log(`serving: ${serving ?? "nothing (proxy not answering)"} at ${publicUrl(values)}`);
     if (serving !== undefined && serving !== values.liveColor) {
@@ -159,7 +194,8 @@ async function status(): Promise<number> {
         allHealthy &&= healthy;
         const role = color === serving ? "live   " : "standby";
         console.log(
-            `${color.padEnd(5)}   ${role} image=${values[`${color}Image`]} container=${containerState(containerName(stack, color))} ` +
+            `${color.padEnd(5)}   ${role} image=${values[`${color}Image`]} digest=${runningDigest(containerName(stack, color), values[`${color}Image`] ?? "")} ` +
+                `container=${containerState(containerName(stack, color))} ` +
                 `health=${healthy ? "ok" : describeProbe(health)} url=${url}`,
         );
     }
@@ -210,9 +246,11 @@ async function preview(args: string[]): Promise<number> {
     const summary = summarizePreview(parsed, serving);
     if (args.includes("--markdown")) {
         const diff = pulumi(["preview", "--diff", "--non-interactive"]);
-        console.log(renderMarkdown(summary, stackName(), `${diff.stdout}${diff.stderr}`));
+        const engine = engineOf(stackName(), config());
+        console.log(renderMarkdown(summary, stackName(), `${diff.stdout}${diff.stderr}`, engine));
     } else {
         console.log(renderText(summary));
+        console.log(`engine: ${engineOf(stackName(), config())}`);
     }
     return summary.ok ? 0 : 1;
 }

@@ -131,7 +131,7 @@ export function renderText(summary: PreviewSummary): string {
 /** The marker lets CI find and update its own comment. */
 export const COMMENT_MARKER = "<!-- bluegreen-preview -->";
 
-export function renderMarkdown(summary: PreviewSummary, stack: string, fullDiff: string): string {
+export function renderMarkdown(summary: PreviewSummary, stack: string, fullDiff: string, engine?: string): string {
     const rows = summary.changes.map(
         (c) => `| \`${c.resource}\` | ${c.op} | ${c.keys.map((k) => `\`${k}\``).join(", ")} |`,
     );
@@ -141,6 +141,7 @@ export function renderMarkdown(summary: PreviewSummary, stack: string, fullDiff:
         "",
         `${summary.ok ? "" : ":no_entry: "}**${summary.headline}**`,
         "",
+        ...(engine ? [`Engine: ${engine}`, ""] : []),
         ...(rows.length ? ["| resource | change | because of |", "| --- | --- | --- |", ...rows, ""] : []),
         "<details><summary>pulumi preview --diff</summary>",
         "",

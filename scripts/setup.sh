@@ -22,4 +22,7 @@ fi
 if ! command -v hey >/dev/null 2>&1; then
     ensure_debs hey # load generator for the zero-downtime tests and the benchmark
 fi
+if ! command -v docker-registry >/dev/null 2>&1; then
+    ensure_debs docker-registry # a real registry on 127.0.0.1 for the image-pull tests
+fi
 log "ready in $((SECONDS - started)) s; now: . scripts/env.sh"

@@ -5,26 +5,20 @@ import * as path from "path";
 import * as pulumi from "../sdk";
 import { CachedDynamicResource } from "./dynamicResource";
 import { MANAGED_LABEL } from "../names";
+import { FileSeed, PortBinding } from "../engine";
 import { docker, dockerOk, isNotFound, lastLine } from "./docker";
-
-export interface PortBinding {
-    /** Host address to publish on, e.g. 127.0.0.1 for loopback only or 0.0.0.0 for all. */
-    readonly hostIp: string;
-    readonly hostPort: number;
-    readonly containerPort: number;
-}
-
-export interface FileSeed {
-    readonly path: string;
-    readonly content: string;
-}
 
 export interface ContainerInputs {
     readonly name: string;
+    /** The reference the user configured; a change replaces the container. */
     readonly image: string;
+    /** The image to run: its ID as the image resource resolved it (runs exactly those bytes). */
+    readonly imageId?: string;
     readonly network: string;
     readonly ports: PortBinding[];
     readonly labels: Record<string, string>;
+    /** Docker restart policy (default unless-stopped). */
+    readonly restart?: string;
     /** Files copied in before the first start; later changes are applied by their owner, not here. */
     readonly seedFiles: FileSeed[];
 }
@@ -75,9 +69,14 @@ async function imageIdOf(image: string): Promise<string> {
 }
 
 async function createContainer(inputs: ContainerInputs): Promise<State> {
-    // Independent look-ups, side by side: each docker CLI call costs tens of milliseconds.
-    const [, imageId] = await Promise.all([removeOrphan(inputs), imageIdOf(inputs.image)]);
-    const flags = ["--name", inputs.name, "--network", inputs.network, "--restart", "unless-stopped"];
+    // Independent look-ups, side by side: each docker CLI call costs tens of milliseconds. An image
+    // resolved by the image resource is on the engine already.
+    const [, imageId] = await Promise.all([
+        removeOrphan(inputs),
+        inputs.imageId ? Promise.resolve(inputs.imageId) : imageIdOf(inputs.image),
+    ]);
+    const restart = inputs.restart ?? "unless-stopped";
+    const flags = ["--name", inputs.name, "--network", inputs.network, "--restart", restart];
     for (const [key, value] of Object.entries(inputs.labels)) {
         flags.push("--label", `${key}=${value}`);
     }
@@ -88,9 +87,9 @@ async function createContainer(inputs: ContainerInputs): Promise<State> {
     try {
         if (inputs.seedFiles.length === 0) {
             // Nothing to copy in before the start: create and start in one call.
-            containerId = await dockerOk(["run", "--detach", ...flags, inputs.image]);
+            containerId = await dockerOk(["run", "--detach", ...flags, imageId]);
         } else {
-            containerId = await dockerOk(["create", ...flags, inputs.image]);
+            containerId = await dockerOk(["create", ...flags, imageId]);
             await seed(inputs.name, inputs.seedFiles);
             await dockerOk(["start", inputs.name]);
         }
@@ -144,6 +143,6 @@ export class Container extends CachedDynamicResource {
     public readonly name!: pulumi.Output<string>;
 
     constructor(name: string, args: ContainerArgs, opts?: pulumi.CustomResourceOptions) {
-        super("container", containerProvider, name, { ...args, containerId: undefined, imageId: undefined }, opts);
+        super("container", containerProvider, name, { ...args, containerId: undefined }, opts);
     }
 }

@@ -58,7 +58,8 @@ export async function createTestStack(prefix: string, config: Record<string, str
         const entries = Object.entries(values).map(([k, v]) => [`bluegreen:${k}`, { value: v }]);
         await stack.setAllConfig(Object.fromEntries(entries));
     };
-    await setConfig(config);
+    // The engine under test: BLUEGREEN_ENGINE (docker-cli here; docker-provider where its plugins exist).
+    await setConfig(process.env.BLUEGREEN_ENGINE ? { engine: process.env.BLUEGREEN_ENGINE, ...config } : config);
     return {
         stack,
         name,

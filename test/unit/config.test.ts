@@ -38,6 +38,7 @@ describe("config validation", () => {
                 healthIntervalMs: s.healthIntervalMs,
                 healthyThreshold: s.healthyThreshold,
                 proxyImage: s.proxyImage,
+                engine: s.engine,
             },
             { ...DEFAULTS },
         );

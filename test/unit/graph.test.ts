@@ -20,7 +20,13 @@ pulumi.runtime.setMocks(
         newResource(args) {
             registered.push({ type: args.type, name: args.name, inputs: args.inputs });
             // Dynamic resources report their ids; echo the inputs as outputs like the providers do.
-            return { id: `${args.name}-id`, state: { ...args.inputs, containerId: `${args.name}-cid` } };
+            const state = {
+                ...args.inputs,
+                containerId: `${args.name}-cid`,
+                imageId: `sha256:${args.name}`,
+                repoDigest: "",
+            };
+            return { id: `${args.name}-id`, state };
         },
         call() {
             return {};
@@ -31,14 +37,42 @@ pulumi.runtime.setMocks(
     false,
 );
 
+/** Resource options as the engine receives them (the mocks' arguments do not carry them). */
+const OPTIONS: { type: string; name: string; deleteBeforeReplace: boolean; ignoreChanges: string[] }[] = [];
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getDeletebeforereplace(): boolean;
+    getIgnorechangesList(): string[];
+}
+const monitor = (
+    require("@pulumi/pulumi/runtime/settings") as {
+        getMonitor(): { registerResource(req: RegisterRequest, callback: unknown): unknown };
+    }
+).getMonitor();
+const registerResource = monitor.registerResource.bind(monitor);
+monitor.registerResource = (req, callback) => {
+    OPTIONS.push({
+        type: req.getType(),
+        name: req.getName(),
+        deleteBeforeReplace: req.getDeletebeforereplace(),
+        ignoreChanges: req.getIgnorechangesList(),
+    });
+    return registerResource(req, callback);
+};
+
 // Imported after setMocks so every resource registers against the mocks.
 import { BlueGreenService } from "../../components/service";
+import { Engine } from "../../components/engine";
+import { dockerCliEngine } from "../../components/engines/dockerCli";
+import { dockerProviderEngine } from "../../components/engines/dockerProvider";
 import { containerProvider } from "../../components/providers/container";
 import { healthCheckProvider } from "../../components/providers/healthCheck";
 import { networkProvider } from "../../components/providers/network";
 import { proxySwitchProvider } from "../../components/providers/proxySwitch";
 import { releaseGuardProvider } from "../../components/providers/releaseGuard";
 import { smokeTestProvider } from "../../components/providers/smokeTest";
+import { imageProvider } from "../../components/providers/image";
 import { providerCodeHash, serializedProvider } from "../../components/providers/dynamicResource";
 
 const PROVIDERS: Record<string, pulumi.dynamic.ResourceProvider> = {
@@ -48,6 +82,7 @@ const PROVIDERS: Record<string, pulumi.dynamic.ResourceProvider> = {
     proxySwitch: proxySwitchProvider,
     releaseGuard: releaseGuardProvider,
     smokeTest: smokeTestProvider,
+    image: imageProvider,
 };
 /** A resource of each provider, by name. */
 const OURS: Record<string, string> = {
@@ -57,6 +92,7 @@ const OURS: Record<string, string> = {
     "bluegreen-switch": "proxySwitch",
     "bluegreen-guard": "releaseGuard",
     "bluegreen-smoke-test": "smokeTest",
+    "bluegreen-proxy-image": "image",
 };
 
 /** The `__provider` text the SDK's own `pulumi.dynamic.Resource` registers for a provider. */
@@ -84,9 +120,10 @@ function settings(overrides: Record<string, string> = {}): Settings {
     return parseSettings((k) => values[k]);
 }
 
-async function build(overrides: Record<string, string> = {}) {
+async function build(overrides: Record<string, string> = {}, engine: Engine = dockerCliEngine()) {
     registered.length = 0;
-    const service = new BlueGreenService("bluegreen", { stack: "unit", settings: settings(overrides) });
+    OPTIONS.length = 0;
+    const service = new BlueGreenService("bluegreen", { stack: "unit", settings: settings(overrides), engine });
     await output(service.proxyConfigVersion);
     const byName = (name: string) => {
         const found = registered.find((r) => r.name === name);
@@ -106,11 +143,14 @@ describe("resource graph (mocks)", () => {
             "bluegreen:index:Proxy bluegreen-proxy",
             "pulumi-nodejs:dynamic:Resource bluegreen-blue-container",
             "pulumi-nodejs:dynamic:Resource bluegreen-blue-health",
+            "pulumi-nodejs:dynamic:Resource bluegreen-blue-image",
             "pulumi-nodejs:dynamic:Resource bluegreen-green-container",
             "pulumi-nodejs:dynamic:Resource bluegreen-green-health",
+            "pulumi-nodejs:dynamic:Resource bluegreen-green-image",
             "pulumi-nodejs:dynamic:Resource bluegreen-guard",
             "pulumi-nodejs:dynamic:Resource bluegreen-network",
             "pulumi-nodejs:dynamic:Resource bluegreen-proxy-container",
+            "pulumi-nodejs:dynamic:Resource bluegreen-proxy-image",
             "pulumi-nodejs:dynamic:Resource bluegreen-switch",
         ]);
     });
@@ -126,6 +166,11 @@ describe("resource graph (mocks)", () => {
         assert.deepStrictEqual(blue.ports, [{ hostIp: "127.0.0.1", hostPort: 8081, containerPort: 8080 }]);
         assert.deepStrictEqual(green.ports, [{ hostIp: "127.0.0.1", hostPort: 8082, containerPort: 8080 }]);
         assert.strictEqual(blue.network, "unit-net");
+        assert.strictEqual(green.imageId, "sha256:bluegreen-green-image", "runs the image its image resource resolved");
+        assert.strictEqual(green.restart, "unless-stopped");
+        assert.deepStrictEqual(green.seedFiles, []);
+        assert.strictEqual(byName("bluegreen-green-image").inputs.ref, "bluegreen-sample:2");
+        assert.strictEqual(byName("bluegreen-proxy-image").inputs.ref, "nginx:1.28.0");
         assert.strictEqual(byName("bluegreen-network").inputs.name, "unit-net");
     });
 
@@ -236,5 +281,100 @@ describe("resource graph (mocks)", () => {
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
+    });
+});
+
+describe("resource graph on the docker-provider engine (mocks)", () => {
+    const provider = () => build({}, dockerProviderEngine());
+    const inputsOf = async (name: string) => (await provider()).byName(name).inputs;
+
+    it("creates @pulumi/docker and @pulumi/command resources from the same specs", async () => {
+        await build({ smokeTest: "curl -fsS $TARGET_URL" }, dockerProviderEngine());
+        assert.deepStrictEqual(registered.map((r) => `${r.type} ${r.name}`).sort(), [
+            "bluegreen:index:BlueGreenService bluegreen",
+            "bluegreen:index:ColorSlot bluegreen-blue",
+            "bluegreen:index:ColorSlot bluegreen-green",
+            "bluegreen:index:Proxy bluegreen-proxy",
+            "command:local:Command bluegreen-smoke-test",
+            "docker:index/container:Container bluegreen-blue-container",
+            "docker:index/container:Container bluegreen-green-container",
+            "docker:index/container:Container bluegreen-proxy-container",
+            "docker:index/network:Network bluegreen-network",
+            "docker:index/remoteImage:RemoteImage bluegreen-blue-image",
+            "docker:index/remoteImage:RemoteImage bluegreen-green-image",
+            "docker:index/remoteImage:RemoteImage bluegreen-proxy-image",
+            "pulumi-nodejs:dynamic:Resource bluegreen-blue-health",
+            "pulumi-nodejs:dynamic:Resource bluegreen-green-health",
+            "pulumi-nodejs:dynamic:Resource bluegreen-guard",
+            "pulumi-nodejs:dynamic:Resource bluegreen-switch",
+        ]);
+    });
+
+    it("pulls each image and keeps it, then runs the container from the pulled image's ID", async () => {
+        const { byName } = await provider();
+        assert.deepStrictEqual(byName("bluegreen-green-image").inputs, {
+            name: "bluegreen-sample:2",
+            keepLocally: true,
+        });
+        assert.deepStrictEqual(byName("bluegreen-proxy-image").inputs, { name: "nginx:1.28.0", keepLocally: true });
+        assert.strictEqual(byName("bluegreen-green-container").inputs.image, "sha256:bluegreen-green-image");
+        assert.strictEqual(byName("bluegreen-proxy-container").inputs.image, "sha256:bluegreen-proxy-image");
+    });
+
+    it("names containers after the stack, publishes colours on loopback only, restarts unless stopped", async () => {
+        const green = await inputsOf("bluegreen-green-container");
+        assert.strictEqual(green.name, "unit-green");
+        assert.deepStrictEqual(green.ports, [{ internal: 8080, external: 8082, ip: "127.0.0.1" }]);
+        assert.deepStrictEqual(green.networksAdvanced, [{ name: "unit-net" }]);
+        assert.strictEqual(green.restart, "unless-stopped");
+        assert.deepStrictEqual(green.labels, [
+            { label: "io.bluegreen.managed", value: "unit" },
+            { label: "io.bluegreen.color", value: "green" },
+            { label: "io.bluegreen.engine", value: "docker-provider" },
+        ]);
+        assert.strictEqual(green.uploads === undefined || (green.uploads as unknown[]).length === 0, true);
+        const network = await inputsOf("bluegreen-network");
+        assert.deepStrictEqual(network, {
+            name: "unit-net",
+            labels: [{ label: "io.bluegreen.managed", value: "unit" }],
+        });
+    });
+
+    it("starts the proxy on the placeholder config through an upload, on the public port", async () => {
+        const proxy = await inputsOf("bluegreen-proxy-container");
+        assert.strictEqual(proxy.name, "unit-proxy");
+        assert.deepStrictEqual(proxy.ports, [{ internal: 80, external: 8080, ip: "0.0.0.0" }]);
+        const uploads = proxy.uploads as { file: string; content: string }[];
+        assert.strictEqual(uploads.length, 1);
+        assert.strictEqual(uploads[0].file, "/etc/nginx/nginx.conf");
+        assert.match(uploads[0].content, /return 503/);
+    });
+
+    it("replaces containers old-first, and never recreates the proxy for a new placeholder text", async () => {
+        await provider();
+        const containers = OPTIONS.filter((o) => o.type === "docker:index/container:Container");
+        assert.deepStrictEqual(containers.map((o) => o.name).sort(), [
+            "bluegreen-blue-container",
+            "bluegreen-green-container",
+            "bluegreen-proxy-container",
+        ]);
+        for (const o of containers) {
+            assert.strictEqual(o.deleteBeforeReplace, true, o.name);
+            assert.deepStrictEqual(o.ignoreChanges, ["uploads"], o.name);
+        }
+    });
+
+    it("orders each colour: image -> container -> health check -> (smoke test) -> switch", async () => {
+        const { service, byName } = await build({ smokeTest: "true" }, dockerProviderEngine());
+        const health = byName("bluegreen-green-health").inputs;
+        assert.strictEqual(health.containerId, "bluegreen-green-container-id", "the gate waits for the container");
+        const smoke = byName("bluegreen-smoke-test").inputs;
+        assert.deepStrictEqual(smoke.environment, { TARGET_URL: "http://127.0.0.1:8082", TARGET_COLOR: "green" });
+        assert.strictEqual(smoke.create, "true");
+        assert.deepStrictEqual(smoke.triggers, ["bluegreen-green-container-id", "true", "http://127.0.0.1:8082"]);
+        assert.strictEqual(service.switchGates.length, 2);
+        assert.strictEqual(service.switchGates[0], service.slots.green.healthCheck);
+        assert.strictEqual(byName("bluegreen-switch").inputs.proxyContainerId, "bluegreen-proxy-container-id");
+        assert.strictEqual(service.engine, "docker-provider");
     });
 });

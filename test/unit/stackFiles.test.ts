@@ -54,7 +54,7 @@ describe("stack files (read without the CLI)", function () {
         // The CLI adds Pulumi.yaml's defaults, which the helpers take from DEFAULTS themselves.
         const ours = stackConfig(dir, "first") ?? {};
         for (const [key, value] of plain) {
-            const expected = key in ours ? ours[key] : String(DEFAULTS[key as keyof typeof DEFAULTS]);
+            const expected = key in ours ? ours[key] : String(DEFAULTS[key as keyof typeof DEFAULTS] ?? ""); // "": optional, no default
             assert.strictEqual(value, expected, key);
         }
         assert.deepStrictEqual(stackConfig(dir, "first"), {

@@ -1,0 +1,45 @@
+// The docker-CLI engine: each spec becomes one of this project's dynamic providers, which drive the
+// docker CLI (so DOCKER_HOST and docker contexts work). Needs no resource plugin.
+import { Engine } from "../engine";
+import { Container } from "../providers/container";
+import { Image, RegistryAuth } from "../providers/image";
+import { Network } from "../providers/network";
+import { SmokeTest } from "../providers/smokeTest";
+import * as pulumi from "../sdk";
+
+export function dockerCliEngine(registryAuth?: pulumi.Input<RegistryAuth>): Engine {
+    return {
+        name: "docker-cli",
+        image(name, spec, opts) {
+            const image = new Image(name, { ref: spec.ref, registryAuth }, opts);
+            const digest = pulumi
+                .output([image.repoDigest, image.imageId])
+                .apply(([repoDigest, imageId]) => repoDigest || imageId);
+            return { resource: image, imageId: image.imageId, digest };
+        },
+        network(name, spec, opts) {
+            const network = new Network(name, { name: spec.name, labels: spec.labels }, opts);
+            return { resource: network, name: network.name };
+        },
+        container(name, spec, image, opts) {
+            const container = new Container(
+                name,
+                {
+                    name: spec.name,
+                    image: image.ref,
+                    imageId: image.imageId,
+                    network: spec.network,
+                    ports: spec.ports,
+                    labels: spec.labels,
+                    restart: spec.restart,
+                    seedFiles: spec.files,
+                },
+                opts,
+            );
+            return { resource: container, containerId: container.containerId };
+        },
+        smokeTest(name, spec, opts) {
+            return new SmokeTest(name, spec, opts);
+        },
+    };
+}

@@ -1,0 +1,84 @@
+// The docker-provider engine: each spec becomes a resource of @pulumi/docker (or @pulumi/command for
+// the smoke test), for machines where those resource plugins are installed or can be downloaded.
+// The packages are loaded only when this engine is chosen: the docker-CLI engine never pays for them.
+import type * as dockerTypes from "@pulumi/docker";
+import type * as commandTypes from "@pulumi/command";
+import { Engine, ENGINE_LABEL } from "../engine";
+import { RegistryAuth } from "../providers/image";
+import * as pulumi from "../sdk";
+
+function labelList(labels: Record<string, string>) {
+    return Object.entries(labels).map(([label, value]) => ({ label, value }));
+}
+
+export function dockerProviderEngine(registryAuth?: pulumi.Input<RegistryAuth>): Engine {
+    const docker = require("@pulumi/docker") as typeof dockerTypes;
+    const command = require("@pulumi/command") as typeof commandTypes;
+    let provider: dockerTypes.Provider | undefined;
+    /** Registry logins beyond the Docker client's own config go on an explicit provider. */
+    const withProvider = (name: string, opts: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions => {
+        if (registryAuth === undefined) {
+            return opts;
+        }
+        provider ??= new docker.Provider(
+            `${name}-docker`,
+            {
+                registryAuth: pulumi
+                    .output(registryAuth)
+                    .apply((auth) => Object.entries(auth).map(([address, login]) => ({ address, ...login }))),
+            },
+            { parent: opts.parent },
+        );
+        return { ...opts, provider };
+    };
+    return {
+        name: "docker-provider",
+        image(name, spec, opts) {
+            // Kept on the engine when the stack moves on: the standby and a rollback may still need it.
+            const image = new docker.RemoteImage(name, { name: spec.ref, keepLocally: true }, withProvider(name, opts));
+            const digest = pulumi
+                .output([image.repoDigest, image.imageId])
+                .apply(([repoDigest, imageId]) => repoDigest || imageId);
+            return { resource: image, imageId: image.imageId, digest };
+        },
+        network(name, spec, opts) {
+            const network = new docker.Network(name, { name: spec.name, labels: labelList(spec.labels) }, opts);
+            return { resource: network, name: network.name };
+        },
+        container(name, spec, image, opts) {
+            const container = new docker.Container(
+                name,
+                {
+                    name: spec.name,
+                    image: image.imageId,
+                    networksAdvanced: [{ name: spec.network }],
+                    ports: spec.ports.map((p) => ({ internal: p.containerPort, external: p.hostPort, ip: p.hostIp })),
+                    labels: labelList({ ...spec.labels, [ENGINE_LABEL]: "docker-provider" }),
+                    restart: spec.restart,
+                    uploads: spec.files.map((f) => ({ file: f.path, content: f.content })),
+                },
+                {
+                    ...withProvider(name, opts),
+                    // Fixed names: the old container must go before the new one can take its name.
+                    deleteBeforeReplace: true,
+                    // Files matter at the first start only; their owner (the proxy switch) changes them
+                    // later, so a new placeholder text must not recreate the proxy.
+                    ignoreChanges: ["uploads"],
+                },
+            );
+            return { resource: container, containerId: container.id };
+        },
+        smokeTest(name, spec, opts) {
+            return new command.local.Command(
+                name,
+                {
+                    create: spec.command,
+                    update: spec.command,
+                    environment: { TARGET_URL: spec.targetUrl, TARGET_COLOR: spec.color },
+                    triggers: [spec.containerId, spec.command, spec.targetUrl],
+                },
+                opts,
+            );
+        },
+    };
+}

@@ -1,0 +1,156 @@
+// Dynamic provider: makes an image present on the engine before any container is touched, and
+// records what it resolved to (image ID, registry digest), so containers run exactly those bytes.
+import * as childProcess from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "../sdk";
+import { CachedDynamicResource } from "./dynamicResource";
+import { docker, dockerOk, firstLine, lastLine } from "./docker";
+
+/** Credentials for registries the Docker client has no login for (`bluegreen:registryAuth`). */
+export type RegistryAuth = Record<string, { readonly username: string; readonly password: string }>;
+
+export interface ImageInputs {
+    readonly ref: string;
+    /** Logins for this ref's registry, if any (a secret in state). */
+    readonly registryAuth?: RegistryAuth;
+}
+
+export interface ImageState extends ImageInputs {
+    /** The local image ID (sha256:…): what containers are created from. */
+    readonly imageId: string;
+    /** `name@sha256:…` from the registry, or "" for an image that was only built locally. */
+    readonly repoDigest: string;
+    /** Whether this update pulled it (false: it was already on the engine). */
+    readonly pulled: boolean;
+}
+
+/** The registry host a reference names explicitly (`host[:port]/…`), or undefined (Docker Hub or local). */
+export function registryHost(ref: string): string | undefined {
+    const slash = ref.indexOf("/");
+    if (slash < 0) {
+        return undefined;
+    }
+    const first = ref.slice(0, slash);
+    return /[.:]/.test(first) || first === "localhost" ? first : undefined;
+}
+
+/** How often a long pull reports progress. */
+const PROGRESS_EVERY_MS = 5000;
+
+/** `docker pull`, printing progress on long pulls; one line naming the image and the registry's answer on failure. */
+function pull(ref: string, configDir: string | undefined): Promise<void> {
+    const args = [...(configDir ? ["--config", configDir] : []), "pull", ref];
+    return new Promise((resolve, reject) => {
+        const started = Date.now();
+        const child = childProcess.spawn("docker", args, { stdio: ["ignore", "pipe", "pipe"] });
+        let output = "";
+        child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+        child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+        const timer = setInterval(() => {
+            const seconds = Math.round((Date.now() - started) / 1000);
+            console.error(`pulling ${ref} (${seconds} s): ${lastLine(output)}`);
+        }, PROGRESS_EVERY_MS);
+        const done = (err?: Error) => {
+            clearInterval(timer);
+            if (err) reject(err);
+            else resolve();
+        };
+        child.on("error", (err) => done(new Error(`docker pull ${ref} failed to run: ${firstLine(err.message)}`)));
+        child.on("close", (code) => {
+            if (code === 0) {
+                done();
+                return;
+            }
+            const from = registryHost(ref) ?? "Docker Hub";
+            done(
+                new Error(
+                    `image ${ref} could not be pulled from ${from}: ${lastLine(output)}; ` +
+                        `nothing was changed (check the tag, docker login ${registryHost(ref) ?? ""}, or bluegreen:registryAuth)`,
+                ),
+            );
+        });
+    });
+}
+
+/** A Docker client config dir with a login for the ref's registry, when bluegreen:registryAuth has one. */
+async function loginDir(ref: string, auth: RegistryAuth | undefined): Promise<string | undefined> {
+    const host = registryHost(ref);
+    const login = host === undefined ? undefined : auth?.[host];
+    if (login === undefined || host === undefined) {
+        return undefined; // the Docker client's own config (`docker login`) applies
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bluegreen-docker-config-"));
+    const result = await docker(["--config", dir, "login", host, "--username", login.username, "--password-stdin"], {
+        input: login.password,
+    });
+    if (result.code !== 0) {
+        fs.rmSync(dir, { recursive: true, force: true });
+        throw new Error(
+            `image ${ref}: login to ${host} with bluegreen:registryAuth failed: ${lastLine(result.stderr)}; nothing was changed`,
+        );
+    }
+    return dir;
+}
+
+/**
+ * Makes `ref` present. A reference that names a registry host is always pulled, so a tag that
+ * moved is resolved now; any other reference is used as it is on the engine (images built
+ * locally have no registry) and pulled only when missing.
+ */
+export async function ensureImage(inputs: ImageInputs): Promise<ImageState> {
+    const present = (await docker(["image", "inspect", "--format", "{{.Id}}", inputs.ref])).code === 0;
+    const mustPull = !present || registryHost(inputs.ref) !== undefined;
+    if (mustPull) {
+        const configDir = await loginDir(inputs.ref, inputs.registryAuth);
+        try {
+            await pull(inputs.ref, configDir);
+        } finally {
+            if (configDir) fs.rmSync(configDir, { recursive: true, force: true });
+        }
+    }
+    const inspected = await dockerOk(["image", "inspect", "--format", "{{.Id}} {{json .RepoDigests}}", inputs.ref]);
+    const [imageId, digests] = [inspected.split(" ")[0], JSON.parse(inspected.slice(inspected.indexOf(" ") + 1))];
+    const repo = inputs.ref.replace(/[:@][^/]*$/, "");
+    const all = (Array.isArray(digests) ? digests : []) as string[];
+    const repoDigest = all.find((d) => d.startsWith(`${repo}@`)) ?? all[0] ?? "";
+    return { ...inputs, imageId, repoDigest, pulled: mustPull };
+}
+
+export const imageProvider: pulumi.dynamic.ResourceProvider = {
+    async diff(_id: string, olds: ImageState, news: ImageInputs) {
+        const changes =
+            olds.ref !== news.ref ||
+            JSON.stringify(olds.registryAuth ?? {}) !== JSON.stringify(news.registryAuth ?? {});
+        return { changes, replaces: [], deleteBeforeReplace: false };
+    },
+    async create(inputs: ImageInputs) {
+        const outs = await ensureImage(inputs);
+        return { id: outs.imageId, outs };
+    },
+    async update(_id: string, _olds: ImageState, news: ImageInputs) {
+        return { outs: await ensureImage(news) };
+    },
+    // Delete keeps the image: other stacks or a rollback may still need it.
+};
+
+/** An image on the engine, pulled when needed before any container that runs it is touched. */
+export class Image extends CachedDynamicResource {
+    public readonly imageId!: pulumi.Output<string>;
+    public readonly repoDigest!: pulumi.Output<string>;
+
+    constructor(
+        name: string,
+        args: { readonly [K in keyof ImageInputs]: pulumi.Input<ImageInputs[K]> },
+        opts?: pulumi.CustomResourceOptions,
+    ) {
+        super(
+            "image",
+            imageProvider,
+            name,
+            { ...args, imageId: undefined, repoDigest: undefined, pulled: undefined },
+            opts,
+        );
+    }
+}
