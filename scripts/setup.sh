@@ -22,7 +22,8 @@ fi
 if ! command -v hey >/dev/null 2>&1; then
     ensure_debs hey # load generator for the zero-downtime tests and the benchmark
 fi
-if ! command -v docker-registry >/dev/null 2>&1; then
-    ensure_debs docker-registry # a real registry on 127.0.0.1 for the image-pull tests
+if ! command -v docker-registry >/dev/null 2>&1 || ! command -v htpasswd >/dev/null 2>&1; then
+    # A real registry on 127.0.0.1 for the image-pull tests, and htpasswd for its logins.
+    ensure_debs docker-registry apache2-utils
 fi
 log "ready in $((SECONDS - started)) s; now: . scripts/env.sh"

@@ -17,7 +17,10 @@ export interface ImageInputs {
     readonly registryAuth?: RegistryAuth;
 }
 
-export interface ImageState extends ImageInputs {
+export interface ImageState {
+    readonly ref: string;
+    /** A hash of the logins, so a change shows without keeping passwords in the outputs. */
+    readonly registryAuthHash: string;
     /** The local image ID (sha256:…): what containers are created from. */
     readonly imageId: string;
     /** `name@sha256:…` from the registry, or "" for an image that was only built locally. */
@@ -94,6 +97,11 @@ async function loginDir(ref: string, auth: RegistryAuth | undefined): Promise<st
     return dir;
 }
 
+function authHash(auth: RegistryAuth | undefined): string {
+    const { createHash } = require("crypto") as typeof import("crypto");
+    return auth === undefined ? "" : createHash("sha256").update(JSON.stringify(auth)).digest("hex").slice(0, 16);
+}
+
 /**
  * Makes `ref` present. A reference that names a registry host is always pulled, so a tag that
  * moved is resolved now; any other reference is used as it is on the engine (images built
@@ -115,14 +123,12 @@ export async function ensureImage(inputs: ImageInputs): Promise<ImageState> {
     const repo = inputs.ref.replace(/[:@][^/]*$/, "");
     const all = (Array.isArray(digests) ? digests : []) as string[];
     const repoDigest = all.find((d) => d.startsWith(`${repo}@`)) ?? all[0] ?? "";
-    return { ...inputs, imageId, repoDigest, pulled: mustPull };
+    return { ref: inputs.ref, registryAuthHash: authHash(inputs.registryAuth), imageId, repoDigest, pulled: mustPull };
 }
 
 export const imageProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: string, olds: ImageState, news: ImageInputs) {
-        const changes =
-            olds.ref !== news.ref ||
-            JSON.stringify(olds.registryAuth ?? {}) !== JSON.stringify(news.registryAuth ?? {});
+        const changes = olds.ref !== news.ref || olds.registryAuthHash !== authHash(news.registryAuth);
         return { changes, replaces: [], deleteBeforeReplace: false };
     },
     async create(inputs: ImageInputs) {

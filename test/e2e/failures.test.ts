@@ -168,7 +168,10 @@ describe("failure matrix (real Pulumi, Docker, nginx)", function () {
         try {
             const status = runCli(t, "status");
             assert.strictEqual(status.code, 1, status.output);
-            assert.match(status.output, /green +standby image=bluegreen-sample:1 container=exited health=no response/);
+            assert.match(
+                status.output,
+                /green +standby image=bluegreen-sample:1 digest=sha256:[0-9a-f]{64} container=exited health=no response/,
+            );
             const rollback = runCli(t, "rollback");
             assert.strictEqual(rollback.code, 2, rollback.output);
             assert.match(rollback.output, /rollback refused: the green container \S+-green is exited/);

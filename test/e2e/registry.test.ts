@@ -1,9 +1,12 @@
 // Images from a real registry (Debian's docker-registry on 127.0.0.1): a fresh stack whose images
 // are only in the registry, a release under load, a tag that does not exist, and a moved tag.
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { docker, dockerOk } from "../../components/providers/docker";
 import { probe } from "../../components/providers/probe";
-import { assertNoLoss, underLoad } from "../support/load";
+import { assertNoLoss, expectFailure, underLoad } from "../support/load";
 import { startRegistry, TestRegistry } from "../support/registry";
 import { createTestStack, runCli, sampleConfig, TestStack } from "../support/stack";
 
@@ -121,5 +124,56 @@ describe("images from a registry (real docker-registry, Pulumi, Docker, nginx)",
         const rollback = runCli(t, "rollback");
         assert.strictEqual(rollback.code, 0, rollback.output);
         assert.match((await serving()).body, /^version=2 /);
+    });
+});
+
+describe("images from a registry that needs a login (bluegreen:registryAuth)", function () {
+    this.timeout(300000);
+    const login = { username: "ci", password: `pw-${process.pid}` };
+    let registry: TestRegistry;
+    let t: TestStack;
+    let ref = "";
+
+    before(async () => {
+        registry = await startRegistry(login);
+        ref = await registry.push("bluegreen-sample:2", "team/private:2");
+        t = await createTestStack("regauth", { ...sampleConfig(PUBLIC_PORT + 100), healthIntervalMs: "100" });
+        await t.stack.up();
+    });
+
+    after(async () => {
+        await t?.cleanup();
+        await registry?.stop();
+        await docker(["image", "rm", ref]);
+    });
+
+    it("fails a release without the login in one line, traffic untouched", async () => {
+        await t.setConfig({ greenImage: ref, liveColor: "green" });
+        const failure = await expectFailure(() => t.stack.up());
+        assert.match(
+            failure.message,
+            new RegExp(
+                `image ${ref.replace(/[.:/]/g, "\\$&")} could not be pulled from ${registry.host}: .*(auth|credentials)`,
+                "i",
+            ),
+        );
+        assert.strictEqual((await probe(`http://127.0.0.1:${PUBLIC_PORT + 100}/`, 3000)).headers["x-color"], "blue");
+    });
+
+    it("releases with the login from the registryAuth secret, leaving the user's Docker config alone", async () => {
+        const value = JSON.stringify({ [registry.host]: login });
+        await t.stack.setConfig("bluegreen:registryAuth", { value, secret: true });
+        const result = await t.stack.up();
+        assert.strictEqual(result.outputs.liveColor.value, "green");
+        const answer = await probe(`http://127.0.0.1:${PUBLIC_PORT + 100}/`, 3000);
+        assert.match(answer.body, /^version=2 /);
+        // The stack's file on disk (the Automation API's export shows secrets decrypted).
+        const stackFile = path.join(t.workDir, ".state", ".pulumi", "stacks", "bluegreen", `${t.name}.json`);
+        const state = fs.readFileSync(stackFile, "utf8");
+        assert.match(state, /"registryAuth"/, `${stackFile} records the logins`);
+        assert.ok(!state.includes(login.password), "the password is encrypted in the stack's state");
+        const userConfig = path.join(os.homedir(), ".docker", "config.json");
+        const text = fs.existsSync(userConfig) ? fs.readFileSync(userConfig, "utf8") : "";
+        assert.ok(!text.includes(registry.host), "no login was written to ~/.docker/config.json");
     });
 });

@@ -201,6 +201,18 @@ describe("end to end (real Pulumi, Docker, nginx)", function () {
         const { message } = await expectFailure(() => t.stack.preview());
         assert.match(message, /bluegreen:publicPort must be an integer from 1 to 65535 \(got "80;80"\)/);
         await t.setConfig({ publicPort: String(PUBLIC_PORT) });
+        // Another engine would recreate every container: refused at preview, saying what to run.
+        const engine = process.env.BLUEGREEN_ENGINE ?? "docker-cli";
+        const other = engine === "docker-cli" ? "docker-provider" : "docker-cli";
+        await t.setConfig({ engine: other });
+        const refusal = await expectFailure(() => t.stack.preview());
+        assert.match(
+            refusal.message,
+            new RegExp(
+                `bluegreen:engine is ${other} but this stack's containers run on ${engine}; .*pulumi config set engine ${engine}`,
+            ),
+        );
+        await t.setConfig({ engine: "auto" });
         assert.strictEqual((await serving()).color, "green", "nothing changed");
     });
 

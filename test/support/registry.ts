@@ -24,8 +24,19 @@ async function freePort(): Promise<number> {
     return port;
 }
 
-export async function startRegistry(): Promise<TestRegistry> {
+/** Starts a registry; with `login`, it answers only to that user (htpasswd, Debian's apache2-utils). */
+export async function startRegistry(login?: { username: string; password: string }): Promise<TestRegistry> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bluegreen-registry-"));
+    const auth: string[] = [];
+    if (login) {
+        const entry = childProcess.execFileSync("htpasswd", ["-Bbn", login.username, login.password], {
+            encoding: "utf8",
+        });
+        fs.writeFileSync(path.join(dir, "htpasswd"), entry);
+        auth.push("auth:", "  htpasswd:", "    realm: bluegreen-test", `    path: ${path.join(dir, "htpasswd")}`);
+    }
+    // Pushes log in with a client config of their own, never the user's ~/.docker.
+    const clientConfig = path.join(dir, "client");
     const port = await freePort();
     const host = `127.0.0.1:${port}`;
     const config = path.join(dir, "config.yml");
@@ -42,6 +53,7 @@ export async function startRegistry(): Promise<TestRegistry> {
             "    enabled: true",
             "http:",
             `  addr: ${host}`,
+            ...auth,
             "",
         ].join("\n"),
     );
@@ -50,7 +62,8 @@ export async function startRegistry(): Promise<TestRegistry> {
     const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
     const started = Date.now();
     for (;;) {
-        if ((await probe(`http://${host}/v2/`, 1000)).status === 200) break;
+        const answer = (await probe(`http://${host}/v2/`, 1000)).status;
+        if (answer === 200 || (login && answer === 401)) break;
         if (child.exitCode !== null || Date.now() - started > 15000) {
             const output = fs.readFileSync(path.join(dir, "registry.log"), "utf8").trim().split("\n").pop();
             child.kill("SIGKILL");
@@ -65,7 +78,19 @@ export async function startRegistry(): Promise<TestRegistry> {
         async push(localImage, repoTag) {
             const ref = `${host}/${repoTag}`;
             await dockerOk(["tag", localImage, ref]);
-            await dockerOk(["push", ref], { timeoutMs: 120000 });
+            if (login && !fs.existsSync(clientConfig)) {
+                const args = [
+                    "--config",
+                    clientConfig,
+                    "login",
+                    host,
+                    "--username",
+                    login.username,
+                    "--password-stdin",
+                ];
+                await dockerOk(args, { input: login.password });
+            }
+            await dockerOk(["--config", clientConfig, "push", ref], { timeoutMs: 120000 });
             await dockerOk(["image", "rm", ref]);
             return ref;
         },
