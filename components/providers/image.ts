@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "../sdk";
 import { CachedDynamicResource } from "./dynamicResource";
-import { docker, dockerOk, firstLine, lastLine } from "./docker";
+import { docker, firstLine, lastLine } from "./docker";
 
 /** Credentials for registries the Docker client has no login for (`bluegreen:registryAuth`). */
 export type RegistryAuth = Record<string, { readonly username: string; readonly password: string }>;
@@ -108,8 +108,10 @@ function authHash(auth: RegistryAuth | undefined): string {
  * locally have no registry) and pulled only when missing.
  */
 export async function ensureImage(inputs: ImageInputs): Promise<ImageState> {
-    const present = (await docker(["image", "inspect", "--format", "{{.Id}}", inputs.ref])).code === 0;
-    const mustPull = !present || registryHost(inputs.ref) !== undefined;
+    // One inspect answers both "is it here?" and "what is it?" for an image that needs no pull.
+    const inspect = () => docker(["image", "inspect", "--format", "{{.Id}} {{json .RepoDigests}}", inputs.ref]);
+    let inspected = await inspect();
+    const mustPull = inspected.code !== 0 || registryHost(inputs.ref) !== undefined;
     if (mustPull) {
         const configDir = await loginDir(inputs.ref, inputs.registryAuth);
         try {
@@ -117,9 +119,14 @@ export async function ensureImage(inputs: ImageInputs): Promise<ImageState> {
         } finally {
             if (configDir) fs.rmSync(configDir, { recursive: true, force: true });
         }
+        inspected = await inspect();
+        if (inspected.code !== 0) {
+            throw new Error(`image ${inputs.ref} was pulled but cannot be inspected: ${lastLine(inspected.stderr)}`);
+        }
     }
-    const inspected = await dockerOk(["image", "inspect", "--format", "{{.Id}} {{json .RepoDigests}}", inputs.ref]);
-    const [imageId, digests] = [inspected.split(" ")[0], JSON.parse(inspected.slice(inspected.indexOf(" ") + 1))];
+    const text = inspected.stdout.trim();
+    const imageId = text.split(" ")[0];
+    const digests = JSON.parse(text.slice(text.indexOf(" ") + 1)) as unknown;
     const repo = inputs.ref.replace(/[:@][^/]*$/, "");
     const all = (Array.isArray(digests) ? digests : []) as string[];
     const repoDigest = all.find((d) => d.startsWith(`${repo}@`)) ?? all[0] ?? "";
