@@ -7,6 +7,7 @@ import * as path from "path";
 import { Color, DEFAULTS, otherColor, validateEngine, validateImage } from "../components/config";
 import { containerName } from "../components/names";
 import { parseVersionBody, VERSION_PATH } from "../components/nginx";
+import { repoDigestOf } from "../components/imageRef";
 import { describeProbe, probe } from "../components/providers/probe";
 import { staleLocks } from "./locks";
 import { PreviewJson, renderMarkdown, renderText, summarizePreview } from "./previewSummary";
@@ -152,9 +153,7 @@ function runningDigest(container: string, ref: string): string {
     }
     const id = image.stdout.trim();
     const digests = inspect(["image", "inspect", "--format", "{{json .RepoDigests}}", id]);
-    const all = digests.status === 0 ? ((JSON.parse(digests.stdout) as string[] | null) ?? []) : [];
-    const repo = ref.replace(/[:@][^/]*$/, "");
-    return all.find((d) => d.startsWith(`${repo}@`)) ?? all[0] ?? id;
+    return (digests.status === 0 && repoDigestOf(ref, JSON.parse(digests.stdout))) || id;
 }
 
 /** The engine of a deployed stack (from its containers), or what the first `pulumi up` will choose. */

@@ -7,6 +7,7 @@ import * as path from "path";
 import * as pulumi from "../sdk";
 import { CachedDynamicResource } from "./dynamicResource";
 import { docker, firstLine, lastLine } from "./docker";
+import { registryHost, repoDigestOf } from "../imageRef";
 
 /** Credentials for registries the Docker client has no login for (`bluegreen:registryAuth`). */
 export type RegistryAuth = Record<string, { readonly username: string; readonly password: string }>;
@@ -27,16 +28,6 @@ export interface ImageState {
     readonly repoDigest: string;
     /** Whether this update pulled it (false: it was already on the engine). */
     readonly pulled: boolean;
-}
-
-/** The registry host a reference names explicitly (`host[:port]/…`), or undefined (Docker Hub or local). */
-export function registryHost(ref: string): string | undefined {
-    const slash = ref.indexOf("/");
-    if (slash < 0) {
-        return undefined;
-    }
-    const first = ref.slice(0, slash);
-    return /[.:]/.test(first) || first === "localhost" ? first : undefined;
 }
 
 /** How often a long pull reports progress. */
@@ -126,10 +117,7 @@ export async function ensureImage(inputs: ImageInputs): Promise<ImageState> {
     }
     const text = inspected.stdout.trim();
     const imageId = text.split(" ")[0];
-    const digests = JSON.parse(text.slice(text.indexOf(" ") + 1)) as unknown;
-    const repo = inputs.ref.replace(/[:@][^/]*$/, "");
-    const all = (Array.isArray(digests) ? digests : []) as string[];
-    const repoDigest = all.find((d) => d.startsWith(`${repo}@`)) ?? all[0] ?? "";
+    const repoDigest = repoDigestOf(inputs.ref, JSON.parse(text.slice(text.indexOf(" ") + 1)));
     return { ref: inputs.ref, registryAuthHash: authHash(inputs.registryAuth), imageId, repoDigest, pulled: mustPull };
 }
 

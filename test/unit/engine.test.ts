@@ -2,7 +2,7 @@
 import * as assert from "assert";
 import { ConfigError, parseSettings, validateRegistryAuth } from "../../components/config";
 import { chooseEngine, EngineFacts } from "../../components/engine";
-import { registryHost } from "../../components/providers/image";
+import { registryHost, repoDigestOf } from "../../components/imageRef";
 
 const facts = (over: Partial<EngineFacts> = {}): EngineFacts => ({
     running: [],
@@ -88,5 +88,15 @@ describe("registry logins and hosts", () => {
         assert.strictEqual(registryHost("nginx:1.28.0"), undefined);
         assert.strictEqual(registryHost("library/nginx:1.28.0"), undefined);
         assert.strictEqual(registryHost("bluegreen-sample:1"), undefined);
+    });
+
+    it("takes the digest of the reference's own repository only", () => {
+        const d = (n: string) => `sha256:${n.repeat(64)}`;
+        const digests = [`127.0.0.1:5000/team/app@${d("a")}`, `registry.example/app@${d("b")}`];
+        assert.strictEqual(repoDigestOf("registry.example/app:v2", digests), `registry.example/app@${d("b")}`);
+        assert.strictEqual(repoDigestOf("127.0.0.1:5000/team/app", digests), `127.0.0.1:5000/team/app@${d("a")}`);
+        assert.strictEqual(repoDigestOf(`registry.example/app@${d("c")}`, digests), `registry.example/app@${d("b")}`);
+        assert.strictEqual(repoDigestOf("bluegreen-sample:2", digests), "", "a local build pushed elsewhere once");
+        assert.strictEqual(repoDigestOf("app:1", null), "");
     });
 });
