@@ -9,7 +9,7 @@ import { containerName } from "../components/names";
 import { parseVersionBody, VERSION_PATH } from "../components/nginx";
 import { repoDigestOf } from "../components/imageRef";
 import { describeProbe, probe } from "../components/providers/probe";
-import { staleLocks } from "./locks";
+import { orphanedProviders, staleLocks } from "./locks";
 import { PreviewJson, renderMarkdown, renderText, summarizePreview } from "./previewSummary";
 import { selectedStack, stackConfig } from "./stackFiles";
 
@@ -208,6 +208,11 @@ async function status(): Promise<number> {
 async function recover(): Promise<number> {
     // A killed CLI leaves its program process behind, spinning on the dead engine connection.
     childProcess.spawnSync("pkill", ["-KILL", "-f", `@pulumi/pulumi/cmd/run/index.js .* --stack ${stackName()} `]);
+    // ... and its dynamic provider processes, in process groups of their own, idle on a dead engine.
+    for (const pid of await orphanedProviders()) {
+        console.log(`recover: stopping a dynamic provider process whose pulumi is gone (pid ${pid})`);
+        process.kill(pid, "SIGKILL");
+    }
     for (const lock of staleLocks(process.env.PULUMI_BACKEND_URL ?? "", stackName())) {
         console.log(`recover: removing the lock of a pulumi process that is gone (${lock})`);
         fs.rmSync(lock);

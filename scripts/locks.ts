@@ -35,3 +35,52 @@ export function processAlive(pid: number): boolean {
         return false;
     }
 }
+
+/** What the Node dynamic provider plugin runs; its last argument is the engine's address. */
+const DYNAMIC_PROVIDER = "@pulumi/pulumi/cmd/dynamic-provider/index.js";
+
+/** Whether something accepts TCP connections at `host:port` (within a second). */
+function answers(address: string): Promise<boolean> {
+    const net = require("net") as typeof import("net");
+    const [host, port] = [
+        address.slice(0, address.lastIndexOf(":")),
+        Number(address.slice(address.lastIndexOf(":") + 1)),
+    ];
+    return new Promise((resolve) => {
+        const socket = net.connect({ host, port, timeout: 1000 });
+        const done = (ok: boolean) => {
+            socket.destroy();
+            resolve(ok);
+        };
+        socket.on("connect", () => done(true));
+        socket.on("error", () => done(false));
+        socket.on("timeout", () => done(false));
+    });
+}
+
+/**
+ * Dynamic provider processes whose engine is gone: a killed `pulumi up` leaves them running (in
+ * process groups of their own), idle but holding memory. Linux only (reads /proc).
+ */
+export async function orphanedProviders(): Promise<number[]> {
+    const found: number[] = [];
+    for (const entry of fs.existsSync("/proc") ? fs.readdirSync("/proc") : []) {
+        const pid = Number(entry);
+        if (!Number.isInteger(pid) || pid === process.pid) continue;
+        let argv: string[];
+        try {
+            argv = fs
+                .readFileSync(`/proc/${pid}/cmdline`, "utf8")
+                .split("\0")
+                .filter((a) => a !== "");
+        } catch {
+            continue; // gone meanwhile, or not ours to read
+        }
+        const at = argv.findIndex((a) => a.endsWith(DYNAMIC_PROVIDER));
+        const engine = at >= 0 ? argv[at + 1] : undefined;
+        if (engine !== undefined && /^[\w.-]+:\d+$/.test(engine) && !(await answers(engine))) {
+            found.push(pid);
+        }
+    }
+    return found;
+}

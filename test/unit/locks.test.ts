@@ -2,7 +2,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { staleLocks } from "../../scripts/locks";
+import * as childProcess from "child_process";
+import * as net from "net";
+import { orphanedProviders, staleLocks } from "../../scripts/locks";
 
 describe("stale lock detection", () => {
     it("finds only this host's locks of the stack whose process is gone", () => {
@@ -22,6 +24,38 @@ describe("stale lock detection", () => {
             assert.deepStrictEqual(staleLocks("s3://bucket", "dev"), []);
         } finally {
             fs.rmSync(backend, { recursive: true, force: true });
+        }
+    });
+});
+
+describe("orphaned dynamic provider detection", () => {
+    it("finds provider processes whose engine address no longer answers, and only those", async () => {
+        const engine = net.createServer();
+        await new Promise<void>((resolve) => engine.listen(0, "127.0.0.1", resolve));
+        const live = `127.0.0.1:${(engine.address() as net.AddressInfo).port}`;
+        const gone = net.createServer();
+        await new Promise<void>((resolve) => gone.listen(0, "127.0.0.1", resolve));
+        const dead = `127.0.0.1:${(gone.address() as net.AddressInfo).port}`;
+        await new Promise((resolve) => gone.close(resolve));
+        // Stand-ins with the plugin's command line: node <sdk>/cmd/dynamic-provider/index.js <engine>.
+        const fake = (address: string) =>
+            childProcess.spawn(process.execPath, [
+                "-e",
+                "setTimeout(() => {}, 30000)",
+                "/x/node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js",
+                address,
+            ]);
+        const orphan = fake(dead);
+        const working = fake(live);
+        try {
+            await new Promise((resolve) => setTimeout(resolve, 300));
+            const found = await orphanedProviders();
+            assert.ok(found.includes(orphan.pid!), `the orphan ${orphan.pid} is found in ${found}`);
+            assert.ok(!found.includes(working.pid!), "a provider whose engine answers is left alone");
+        } finally {
+            orphan.kill("SIGKILL");
+            working.kill("SIGKILL");
+            engine.close();
         }
     });
 });
