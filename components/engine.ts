@@ -71,6 +71,14 @@ export interface NetworkHandle {
     readonly name: pulumi.Output<string>;
 }
 
+/** What a colour runs, for people: the registry digest, or the image ID of an image built locally. */
+export function imageDigest(image: {
+    readonly repoDigest: pulumi.Output<string>;
+    readonly imageId: pulumi.Output<string>;
+}): pulumi.Output<string> {
+    return pulumi.output([image.repoDigest, image.imageId]).apply(([repoDigest, imageId]) => repoDigest || imageId);
+}
+
 /** Maps specs to resources; each method names its resources from `name` and passes `opts` through. */
 export interface Engine {
     readonly name: EngineName;

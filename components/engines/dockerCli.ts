@@ -1,6 +1,6 @@
 // The docker-CLI engine: each spec becomes one of this project's dynamic providers, which drive the
 // docker CLI (so DOCKER_HOST and docker contexts work). Needs no resource plugin.
-import { Engine } from "../engine";
+import { Engine, imageDigest } from "../engine";
 import { Container } from "../providers/container";
 import { Image, RegistryAuth } from "../providers/image";
 import { Network } from "../providers/network";
@@ -12,10 +12,7 @@ export function dockerCliEngine(registryAuth?: pulumi.Input<RegistryAuth>): Engi
         name: "docker-cli",
         image(name, spec, opts) {
             const image = new Image(name, { ref: spec.ref, registryAuth }, opts);
-            const digest = pulumi
-                .output([image.repoDigest, image.imageId])
-                .apply(([repoDigest, imageId]) => repoDigest || imageId);
-            return { resource: image, imageId: image.imageId, digest };
+            return { resource: image, imageId: image.imageId, digest: imageDigest(image) };
         },
         network(name, spec, opts) {
             const network = new Network(name, { name: spec.name, labels: spec.labels }, opts);

@@ -3,7 +3,7 @@
 // The packages are loaded only when this engine is chosen: the docker-CLI engine never pays for them.
 import type * as dockerTypes from "@pulumi/docker";
 import type * as commandTypes from "@pulumi/command";
-import { Engine, ENGINE_LABEL } from "../engine";
+import { Engine, ENGINE_LABEL, imageDigest } from "../engine";
 import { RegistryAuth } from "../providers/image";
 import * as pulumi from "../sdk";
 
@@ -36,10 +36,7 @@ export function dockerProviderEngine(registryAuth?: pulumi.Input<RegistryAuth>):
         image(name, spec, opts) {
             // Kept on the engine when the stack moves on: the standby and a rollback may still need it.
             const image = new docker.RemoteImage(name, { name: spec.ref, keepLocally: true }, withProvider(name, opts));
-            const digest = pulumi
-                .output([image.repoDigest, image.imageId])
-                .apply(([repoDigest, imageId]) => repoDigest || imageId);
-            return { resource: image, imageId: image.imageId, digest };
+            return { resource: image, imageId: image.imageId, digest: imageDigest(image) };
         },
         network(name, spec, opts) {
             const network = new docker.Network(name, { name: spec.name, labels: labelList(spec.labels) }, opts);

@@ -43,10 +43,11 @@ export function runningEngines(stack: string): EngineName[] {
     if (result.status !== 0) {
         return []; // no engine answers: the resources report that themselves
     }
+    // One line per container; an empty label is docker-cli's.
     const engines = result.stdout
         .split("\n")
-        .filter((line, i, all) => line !== "" || i < all.length - 1)
-        .map((label) => (label === "" ? "docker-cli" : label));
+        .slice(0, -1)
+        .map((label) => label || "docker-cli");
     return [...new Set(engines)].filter((e): e is EngineName => (ENGINE_NAMES as readonly string[]).includes(e));
 }
 
