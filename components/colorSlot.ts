@@ -37,6 +37,8 @@ export interface ColorSlotArgs {
 export class ColorSlot extends pulumi.ComponentResource {
     public readonly image: ImageHandle;
     public readonly container: ContainerHandle;
+    /** Changes whenever the container does: the health gate and the smoke test then run again. */
+    public readonly revision: pulumi.Output<string>;
     public readonly healthCheck: HealthCheck;
     /** Loopback URL of this colour, bypassing the proxy. */
     public readonly url: string;
@@ -59,6 +61,7 @@ export class ColorSlot extends pulumi.ComponentResource {
             { ...this.image, ref: args.image },
             { parent: this },
         );
+        this.revision = this.container.containerId;
         this.healthCheck = new HealthCheck(
             `${name}-health`,
             {

@@ -23,7 +23,16 @@ export interface Settings {
     readonly engine: EngineSetting;
     /** Logins for registries the Docker client has no `docker login` for (a secret). */
     readonly registryAuth?: Record<string, { readonly username: string; readonly password: string }>;
+    /** Where colours run: containers on one Docker engine, or services on a Docker Swarm. */
+    readonly orchestrator: Orchestrator;
+    /** Tasks per colour (swarm); always 1 with `docker`. */
+    readonly replicas: number;
 }
+
+export type Orchestrator = "docker" | "swarm";
+export const ORCHESTRATORS: readonly Orchestrator[] = ["docker", "swarm"];
+/** Replicas per colour on a swarm: enough for a fleet, few enough for one gate to probe each. */
+export const MAX_REPLICAS = 50;
 
 export type EngineSetting = "auto" | "docker-cli" | "docker-provider";
 export const ENGINE_SETTINGS: readonly EngineSetting[] = ["auto", "docker-cli", "docker-provider"];
@@ -45,6 +54,8 @@ export const DEFAULTS = {
     // The official image, pinned, for users with a registry (>= 1.27.4 for keepalive_min_timeout).
     proxyImage: "nginx:1.28.0",
     engine: "auto",
+    orchestrator: "docker",
+    replicas: 1,
 } as const;
 
 /** A config value failed validation; the message is one line naming the key and what is allowed. */
@@ -134,6 +145,25 @@ export function validateEngine(key: string, value: string): EngineSetting {
     return value as EngineSetting;
 }
 
+export function validateOrchestrator(key: string, value: string): Orchestrator {
+    if (!(ORCHESTRATORS as readonly string[]).includes(value)) {
+        fail(key, `one of: ${ORCHESTRATORS.join(", ")}`, value);
+    }
+    return value as Orchestrator;
+}
+
+/** Replicas: 1 to MAX_REPLICAS on a swarm; a single Docker engine runs one container per colour. */
+export function validateReplicas(key: string, value: string, orchestrator: Orchestrator): number {
+    const replicas = validateInteger(key, value, 1, MAX_REPLICAS);
+    if (orchestrator === "docker" && replicas !== 1) {
+        throw new ConfigError(
+            `${NAMESPACE}:${key} must be 1 with orchestrator docker (got ${replicas}); ` +
+                `more replicas per colour need orchestrator swarm (pulumi config set orchestrator swarm)`,
+        );
+    }
+    return replicas;
+}
+
 const REGISTRY_HOST_PATTERN = /^[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*(?::[0-9]{1,5})?$/;
 const REGISTRY_AUTH_ALLOWED =
     'a JSON object of registry host to login, e.g. {"registry.example:5000":{"username":"u","password":"p"}}, set with --secret';
@@ -197,6 +227,7 @@ export function parseSettings(read: ConfigReader): Settings {
         validateInteger(key, orDefault(key), 1, 65535);
 
     const smokeTest = read("smokeTest");
+    const orchestrator = validateOrchestrator("orchestrator", orDefault("orchestrator"));
     const registryAuth = read("registryAuth");
     const settings: Settings = {
         liveColor: validateColor("liveColor", required(read, "liveColor", "one of: blue, green")),
@@ -218,6 +249,8 @@ export function parseSettings(read: ConfigReader): Settings {
             registryAuth === undefined || registryAuth === ""
                 ? undefined
                 : validateRegistryAuth("registryAuth", registryAuth),
+        orchestrator,
+        replicas: validateReplicas("replicas", orDefault("replicas"), orchestrator),
     };
     assertDistinctPorts(settings);
     return settings;

@@ -1,7 +1,7 @@
 // The container layer's seam: components describe what they need as plain specs, and an engine maps
 // each spec to resources (the docker CLI's dynamic providers, or @pulumi/docker and @pulumi/command).
 // No component knows which engine runs it; the swap (health gate, proxy switch, guard) is the same.
-import { ConfigError, EngineSetting } from "./config";
+import { ConfigError, EngineSetting, Orchestrator } from "./config";
 import * as pulumi from "./sdk";
 
 export type EngineName = "docker-cli" | "docker-provider";
@@ -30,6 +30,8 @@ export interface ImageSpec {
 export interface NetworkSpec {
     readonly name: string;
     readonly labels: Record<string, string>;
+    /** `bridge` on one engine; `overlay` (attachable) spans a swarm's nodes. */
+    readonly driver: "bridge" | "overlay";
 }
 
 /** One container with a fixed name. A change of image, network, ports or labels replaces it (old one first). */
@@ -42,6 +44,36 @@ export interface ContainerSpec {
     readonly restart: "unless-stopped";
     /** Files in place before the first start; later changes are applied by their owner, not here. */
     readonly files: FileSeed[];
+}
+
+/** A port a swarm service publishes in host mode on the nodes that run its tasks (no routing mesh). */
+export interface ServicePort {
+    readonly published: number;
+    readonly target: number;
+}
+
+/**
+ * A Swarm service with a fixed name: `replicas` tasks spread over the nodes, reached by DNS
+ * round-robin (`tasks.<name>`), never through the routing mesh. A change of image, network, ports,
+ * labels, files or command replaces it (old one first); a change of `replicas` scales it in place.
+ */
+export interface ServiceSpec {
+    readonly name: string;
+    readonly network: pulumi.Input<string>;
+    readonly replicas: number;
+    readonly ports: ServicePort[];
+    /** On the service and on its task containers. */
+    readonly labels: Record<string, string>;
+    /** Pin the tasks to the node the deploy talks to (a manager): the proxy lives there. */
+    readonly onManager: boolean;
+    /**
+     * Files written when missing at each task start, all in `filesDir`, which is a volume on the
+     * node (`<name>-files`): a restarted task keeps what its owner wrote there since. Needs `sh`.
+     */
+    readonly files: FileSeed[];
+    readonly filesDir?: string;
+    /** Overrides the image's command (needed with files: the seeding runs first). */
+    readonly command?: string[];
 }
 
 export interface SmokeTestSpec {
@@ -66,6 +98,11 @@ export interface ContainerHandle {
     readonly containerId: pulumi.Output<string>;
 }
 
+export interface ServiceHandle {
+    readonly resource: pulumi.Resource;
+    readonly serviceId: pulumi.Output<string>;
+}
+
 export interface NetworkHandle {
     readonly resource: pulumi.Resource;
     readonly name: pulumi.Output<string>;
@@ -79,6 +116,23 @@ export function imageDigest(image: {
     return pulumi.output([image.repoDigest, image.imageId]).apply(([repoDigest, imageId]) => repoDigest || imageId);
 }
 
+/** The swarm a deploy talks to (DOCKER_HOST or the docker context points at one of its managers). */
+export interface SwarmTarget {
+    /** That manager's node ID: services with `onManager` are pinned to it. */
+    readonly managerNodeId: string;
+}
+
+/** The node constraint of a service spec on `swarm` ("" when its tasks may run anywhere). */
+export function pinnedNode(spec: Pick<ServiceSpec, "onManager">, swarm: SwarmTarget | undefined): string {
+    if (!spec.onManager) {
+        return "";
+    }
+    if (swarm === undefined) {
+        throw new Error("a service pinned to the manager needs orchestrator swarm (no swarm manager known)");
+    }
+    return swarm.managerNodeId;
+}
+
 /** Maps specs to resources; each method names its resources from `name` and passes `opts` through. */
 export interface Engine {
     readonly name: EngineName;
@@ -90,6 +144,12 @@ export interface Engine {
         image: ImageHandle & { readonly ref: string },
         opts: pulumi.CustomResourceOptions,
     ): ContainerHandle;
+    service(
+        name: string,
+        spec: ServiceSpec,
+        image: ImageHandle & { readonly ref: string },
+        opts: pulumi.CustomResourceOptions,
+    ): ServiceHandle;
     smokeTest(name: string, spec: SmokeTestSpec, opts: pulumi.CustomResourceOptions): pulumi.Resource;
 }
 
@@ -101,6 +161,48 @@ export interface EngineFacts {
     readonly pluginsAvailable: boolean;
     /** The plugins the npm packages ask for, for messages: "docker v4.5.6, command v1.0.1". */
     readonly plugins: string;
+    /** What runs the stack's existing containers: plain containers (docker) or swarm tasks. */
+    readonly orchestrators?: readonly Orchestrator[];
+}
+
+/**
+ * Refuses moving a deployed stack between orchestrators: every container would be recreated as a
+ * service (or back), dropping traffic, and the ports would clash while both exist.
+ */
+export function checkOrchestrator(setting: Orchestrator, running: readonly Orchestrator[]): void {
+    const current = running.find((o) => o !== setting);
+    if (current !== undefined) {
+        throw new ConfigError(
+            `bluegreen:orchestrator is ${setting} but this stack runs on ${current}; changing orchestrators would ` +
+                `recreate every container and drop traffic. Keep it (pulumi config set orchestrator ${current}), or ` +
+                `deploy a new stack on ${setting}, move traffic to it, then pulumi destroy this one`,
+        );
+    }
+}
+
+/** What `docker info` says of the engine's swarm membership (its `.Swarm` object). */
+export interface SwarmInfo {
+    readonly LocalNodeState?: string;
+    readonly ControlAvailable?: boolean;
+    readonly NodeID?: string;
+}
+
+/** The swarm to deploy to, or a one-line error that says how to point at a manager. */
+export function swarmTarget(info: SwarmInfo, engineAddress: string): SwarmTarget {
+    const where = `the Docker engine at ${engineAddress}`;
+    if (info.LocalNodeState !== "active") {
+        throw new ConfigError(
+            `bluegreen:orchestrator is swarm but ${where} is not part of a swarm (state ${info.LocalNodeState || "unknown"}); ` +
+                `point DOCKER_HOST (or the docker context) at a swarm manager, or run docker swarm init there`,
+        );
+    }
+    if (info.ControlAvailable !== true || !info.NodeID) {
+        throw new ConfigError(
+            `bluegreen:orchestrator is swarm but ${where} is a swarm worker; point DOCKER_HOST (or the docker ` +
+                `context) at a manager (docker node ls on a manager lists them)`,
+        );
+    }
+    return { managerNodeId: info.NodeID };
 }
 
 /**
@@ -131,4 +233,32 @@ export function chooseEngine(setting: EngineSetting, facts: EngineFacts): Engine
         return facts.pluginsAvailable ? "docker-provider" : "docker-cli";
     }
     return setting;
+}
+
+/** Environment variable that carries file `i` of a service's seed files (base64). */
+export const SEED_ENV_PREFIX = "BLUEGREEN_SEED_";
+
+/**
+ * How a service writes its seed files at each task start, when missing: an `sh` wrapper around the
+ * command, with each file's content in an environment variable (base64: any bytes, one line).
+ */
+export function seededCommand(spec: Pick<ServiceSpec, "files" | "command">): {
+    readonly command?: string[];
+    readonly env: Record<string, string>;
+} {
+    if (spec.files.length === 0) {
+        return { command: spec.command, env: {} };
+    }
+    if (spec.command === undefined || spec.command.length === 0) {
+        throw new Error("a service with seed files needs an explicit command (the wrapper runs it after seeding)");
+    }
+    const env: Record<string, string> = {};
+    const steps = spec.files.map((file, i) => {
+        if (!/^\/[A-Za-z0-9._\/-]+$/.test(file.path)) {
+            throw new Error(`seed file path must be absolute and plain (got ${JSON.stringify(file.path)})`);
+        }
+        env[`${SEED_ENV_PREFIX}${i}`] = Buffer.from(file.content).toString("base64");
+        return `{ [ -s ${file.path} ] || printenv ${SEED_ENV_PREFIX}${i} | base64 -d > ${file.path}; }`;
+    });
+    return { command: ["sh", "-c", `${steps.join(" && ")} && exec "$@"`, "--", ...spec.command], env };
 }

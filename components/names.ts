@@ -15,3 +15,13 @@ export function networkName(stack: string): string {
 export function loopbackUrl(port: number): string {
     return `http://127.0.0.1:${port}`;
 }
+
+/** A swarm colour's replicas by DNS on the overlay network (every task's address). */
+export function tasksHost(stack: string, color: Color): string {
+    return `tasks.${containerName(stack, color)}`;
+}
+
+/** The volume on the manager where a swarm service keeps its seed files (the proxy's config). */
+export function filesVolume(service: string): string {
+    return `${service}-files`;
+}

@@ -28,8 +28,12 @@ function assertSafe(target: ProxyTarget): void {
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/.test(target.host)) {
         throw new Error(`proxy target host must be a container name (got ${JSON.stringify(target.host)})`);
     }
-    if (!Number.isInteger(target.port) || target.port < 1 || target.port > 65535) {
-        throw new Error(`proxy target port must be an integer from 1 to 65535 (got ${target.port})`);
+    assertPort(target.port);
+}
+
+function assertPort(port: number): void {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+        throw new Error(`proxy target port must be an integer from 1 to 65535 (got ${port})`);
     }
 }
 
@@ -76,25 +80,9 @@ function stamp(body: string): { text: string; version: string } {
     return { text: body.split(VERSION_PLACEHOLDER).join(version), version };
 }
 
-/** The config that sends all traffic to one colour. */
-export function renderProxyConfig(target: ProxyTarget): { text: string; version: string } {
-    assertSafe(target);
-    const body = `${common()}
-    upstream bluegreen_live {
-        # Resolved on each reload through Docker's DNS on the stack's network.
-        server ${target.host}:${target.port} max_fails=0;
-        # Reuse upstream connections; a pool smaller than client concurrency exhausts the
-        # proxy's ephemeral ports under load (measured: 16 failed, 128 clean).
-        keepalive 128;
-        keepalive_timeout 60s;
-    }
-
-    server {
-        # No 'reuseport': its per-worker queues drop pending connections when an old worker exits.
-        listen ${PROXY_LISTEN_PORT};
-${versionLocation(target.color)}
-        location / {
-            proxy_pass http://bluegreen_live;
+function proxyLocation(upstream: string, color: Color, connectTimeout: string): string {
+    return `        location / {
+            proxy_pass http://${upstream};
             proxy_http_version 1.1;
             proxy_set_header Connection "";
             proxy_set_header Host $http_host;
@@ -104,20 +92,98 @@ ${versionLocation(target.color)}
             # POST and other non-idempotent methods (no 'non_idempotent'): a replay could run twice.
             proxy_next_upstream error timeout;
             proxy_next_upstream_tries 3;
-            proxy_connect_timeout 5s;
+            proxy_connect_timeout ${connectTimeout};
             proxy_read_timeout 300s;
             client_max_body_size 64m;
-            add_header X-Color ${target.color} always;
+            add_header X-Color ${color} always;
         }
+`;
+}
+
+/**
+ * On a swarm, colours are services with replicas on several nodes: nginx follows each colour's
+ * tasks through Docker's DNS (`tasks.<service>`), and serves preview ports for both colours.
+ */
+export interface SwarmRouting {
+    readonly previews: readonly { readonly color: Color; readonly host: string; readonly listen: number }[];
+}
+
+/** Where the preview servers listen inside the proxy's container on a swarm. */
+export const PREVIEW_LISTEN_PORTS: Record<Color, number> = { blue: 81, green: 82 };
+
+function swarmResolver(): string {
+    return `
+    # Docker's embedded DNS answers with a TTL of 600 s: ask again every second, so replicas that
+    # come and go are followed without a reload.
+    resolver 127.0.0.11 valid=1s ipv6=off;
+    resolver_timeout 2s;
+`;
+}
+
+function previewServers(swarm: SwarmRouting, port: number): string {
+    return swarm.previews
+        .map((p) => {
+            assertSafe({ color: p.color, host: p.host, port });
+            assertPort(p.listen);
+            const upstream = `bluegreen_preview_${p.color}`;
+            return `
+    # Preview of ${p.color}: reaches its replicas without moving public traffic.
+    upstream ${upstream} {
+        zone ${upstream} 64k;
+        server ${p.host}:${port} resolve;
+        keepalive 16;
     }
+
+    server {
+        listen ${p.listen};
+${proxyLocation(upstream, p.color, "1s")}    }
+`;
+        })
+        .join("");
+}
+
+function liveUpstream(target: ProxyTarget, swarm: SwarmRouting | undefined): string {
+    const pool = `        # Reuse upstream connections; a pool smaller than client concurrency exhausts the
+        # proxy's ephemeral ports under load (measured: 16 failed, 128 clean).
+        keepalive 128;
+        keepalive_timeout 60s;`;
+    if (swarm === undefined) {
+        return `
+    upstream bluegreen_live {
+        # Resolved on each reload through Docker's DNS on the stack's network.
+        server ${target.host}:${target.port} max_fails=0;
+${pool}
+    }
+`;
+    }
+    return `${swarmResolver()}
+    upstream bluegreen_live {
+        zone bluegreen_live 64k;
+        # Every replica of the live colour; one that refuses or times out is left out for 2 s
+        # (an idempotent request that met it is retried on another).
+        server ${target.host}:${target.port} resolve max_fails=1 fail_timeout=2s;
+${pool}
+    }
+`;
+}
+
+/** The config that sends all traffic to one colour (on a swarm, to all its replicas). */
+export function renderProxyConfig(target: ProxyTarget, swarm?: SwarmRouting): { text: string; version: string } {
+    assertSafe(target);
+    const body = `${common()}${liveUpstream(target, swarm)}${swarm ? previewServers(swarm, target.port) : ""}
+    server {
+        # No 'reuseport': its per-worker queues drop pending connections when an old worker exits.
+        listen ${PROXY_LISTEN_PORT};
+${versionLocation(target.color)}
+${proxyLocation("bluegreen_live", target.color, swarm ? "1s" : "5s")}    }
 }
 `;
     return stamp(body);
 }
 
 /** The config a new proxy starts with, before any colour has been proven healthy. */
-export function renderPlaceholderConfig(): { text: string; version: string } {
-    const body = `${common()}
+export function renderPlaceholderConfig(swarm?: SwarmRouting, appPort = 8080): { text: string; version: string } {
+    const body = `${common()}${swarm ? swarmResolver() + previewServers(swarm, appPort) : ""}
     server {
         listen ${PROXY_LISTEN_PORT};
 ${versionLocation("none")}

@@ -8,4 +8,4 @@ export { Config } from "@pulumi/pulumi/config";
 export { RunError } from "@pulumi/pulumi/errors";
 export { getStack } from "@pulumi/pulumi/metadata";
 export type * as dynamic from "@pulumi/pulumi/dynamic";
-export { output, secret } from "@pulumi/pulumi/output";
+export { all, interpolate, output, secret } from "@pulumi/pulumi/output";

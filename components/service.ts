@@ -1,9 +1,11 @@
 import * as pulumi from "./sdk";
 import { Color, imageOf, otherColor, portOf, Settings } from "./config";
 import { ColorSlot } from "./colorSlot";
-import { containerName, loopbackUrl, MANAGED_LABEL, networkName } from "./names";
+import { containerName, loopbackUrl, MANAGED_LABEL, networkName, tasksHost } from "./names";
 import { renderProxyConfig } from "./nginx";
 import { Proxy } from "./proxy";
+import { SwarmColorSlot } from "./swarmColorSlot";
+import { SWARM_CONF_PATH, SwarmProxy, swarmRouting } from "./swarmProxy";
 import { ProxySwitch } from "./providers/proxySwitch";
 import { ReleaseGuard } from "./providers/releaseGuard";
 import { Engine } from "./engine";
@@ -34,7 +36,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
     public readonly engine: string;
     /** What each colour's image resolved to: registry digest, or image ID for a local build. */
     public readonly digests: Record<Color, pulumi.Output<string>>;
-    public readonly slots: Record<Color, ColorSlot>;
+    public readonly slots: Record<Color, ColorSlot | SwarmColorSlot>;
     public readonly proxySwitch: ProxySwitch;
     /** What the proxy switch waits for: the live colour's health check, then the smoke test if any. */
     public readonly switchGates: pulumi.Resource[];
@@ -50,14 +52,38 @@ export class BlueGreenService extends pulumi.ComponentResource {
             { liveColor: s.liveColor, blueImage: s.blueImage, greenImage: s.greenImage, publicUrl: this.url },
             { parent: this },
         );
+        const swarm = s.orchestrator === "swarm";
         const network = engine.network(
             `${name}-network`,
-            { name: networkName(stack), labels: { [MANAGED_LABEL]: stack } },
+            { name: networkName(stack), labels: { [MANAGED_LABEL]: stack }, driver: swarm ? "overlay" : "bridge" },
             { parent: this, dependsOn: [guard] },
         );
 
-        const slot = (color: Color) =>
-            new ColorSlot(
+        const health = {
+            appPort: s.appPort,
+            healthPath: s.healthPath,
+            healthTimeoutSeconds: s.healthTimeoutSeconds,
+            healthIntervalMs: s.healthIntervalMs,
+            healthyThreshold: s.healthyThreshold,
+        };
+        // On a swarm, the proxy comes first: the colours' gates probe their replicas from its task.
+        const swarmProxy = swarm
+            ? new SwarmProxy(
+                  `${name}-proxy`,
+                  {
+                      stack,
+                      engine,
+                      image: s.proxyImage,
+                      network: network.name,
+                      publicPort: s.publicPort,
+                      previewPorts: { blue: s.bluePort, green: s.greenPort },
+                      appPort: s.appPort,
+                  },
+                  { parent: this, dependsOn: [guard] },
+              )
+            : undefined;
+        const swarmSlot = (color: Color, proxy: SwarmProxy) =>
+            new SwarmColorSlot(
                 `${name}-${color}`,
                 {
                     stack,
@@ -65,25 +91,43 @@ export class BlueGreenService extends pulumi.ComponentResource {
                     engine,
                     image: imageOf(s, color),
                     network: network.name,
-                    hostPort: portOf(s, color),
-                    appPort: s.appPort,
-                    healthPath: s.healthPath,
-                    healthTimeoutSeconds: s.healthTimeoutSeconds,
-                    healthIntervalMs: s.healthIntervalMs,
-                    healthyThreshold: s.healthyThreshold,
+                    replicas: s.replicas,
+                    previewPort: portOf(s, color),
+                    ...health,
                     live: color === s.liveColor,
+                    proxyService: proxy.name,
+                    proxy: proxy.service.resource,
                 },
                 { parent: this, dependsOn: [guard] },
             );
+        const slot = (color: Color) =>
+            swarmProxy
+                ? swarmSlot(color, swarmProxy)
+                : new ColorSlot(
+                      `${name}-${color}`,
+                      {
+                          stack,
+                          color,
+                          engine,
+                          image: imageOf(s, color),
+                          network: network.name,
+                          hostPort: portOf(s, color),
+                          ...health,
+                          live: color === s.liveColor,
+                      },
+                      { parent: this, dependsOn: [guard] },
+                  );
         this.slots = { blue: slot("blue"), green: slot("green") };
         this.blueUrl = this.slots.blue.url;
         this.greenUrl = this.slots.green.url;
 
-        const proxy = new Proxy(
-            `${name}-proxy`,
-            { stack, engine, image: s.proxyImage, network: network.name, publicPort: s.publicPort },
-            { parent: this, dependsOn: [guard] },
-        );
+        const proxy = swarmProxy
+            ? { name: swarmProxy.name, revision: swarmProxy.service.serviceId }
+            : new Proxy(
+                  `${name}-proxy`,
+                  { stack, engine, image: s.proxyImage, network: network.name, publicPort: s.publicPort },
+                  { parent: this, dependsOn: [guard] },
+              );
 
         const live = this.slots[s.liveColor];
         this.switchGates = [live.healthCheck];
@@ -95,22 +139,28 @@ export class BlueGreenService extends pulumi.ComponentResource {
                         command: s.smokeTest,
                         color: s.liveColor,
                         targetUrl: live.url,
-                        containerId: live.container.containerId,
+                        containerId: live.revision,
                     },
                     { parent: this, dependsOn: [live.healthCheck] },
                 ),
             );
         }
 
-        const target = { color: s.liveColor, host: containerName(stack, s.liveColor), port: s.appPort };
+        const target = {
+            color: s.liveColor,
+            host: swarm ? tasksHost(stack, s.liveColor) : containerName(stack, s.liveColor),
+            port: s.appPort,
+        };
+        const routing = swarm ? swarmRouting(stack) : undefined;
         this.proxySwitch = new ProxySwitch(
             `${name}-switch`,
             {
                 proxyContainer: proxy.name,
-                proxyContainerId: proxy.container.containerId,
+                proxyContainerId: "revision" in proxy ? proxy.revision : proxy.container.containerId,
                 ...target,
-                configVersion: renderProxyConfig(target).version,
+                configVersion: renderProxyConfig(target, routing).version,
                 publicUrl: this.url,
+                ...(swarm ? { proxyIsService: true, confPath: SWARM_CONF_PATH, swarm: routing } : {}),
             },
             { parent: this, dependsOn: this.switchGates },
         );

@@ -77,6 +77,36 @@ function containerState(name: string): string {
     return result.status === 0 ? result.stdout.trim() : "missing";
 }
 
+/** A swarm colour's running tasks and their nodes, e.g. "2/2 running on node-1, node-2", or "missing". */
+function serviceState(name: string): { running: number; text: string } {
+    const result = childProcess.spawnSync(
+        "docker",
+        ["service", "ps", "--filter", "desired-state=running", "--format", "{{.CurrentState}}|{{.Node}}", name],
+        { encoding: "utf8" },
+    );
+    if (result.status !== 0) {
+        return { running: 0, text: "missing" };
+    }
+    const tasks = result.stdout.split("\n").filter(Boolean);
+    const running = tasks.filter((t) => t.startsWith("Running"));
+    const nodes = [...new Set(running.map((t) => t.split("|")[1]))].sort();
+    return {
+        running: running.length,
+        text: `${running.length}/${tasks.length} running on ${nodes.join(", ") || "no node"}`,
+    };
+}
+
+/** Whether a colour can take traffic back: its container, or on a swarm its service's tasks, running. */
+function colourState(stack: string, color: Color, values: Record<string, string>): { up: boolean; text: string } {
+    const name = containerName(stack, color);
+    if (values.orchestrator === "swarm") {
+        const state = serviceState(name);
+        return { up: state.running > 0, text: `service ${name} has ${state.text}` };
+    }
+    const state = containerState(name);
+    return { up: state === "running", text: `container ${name} is ${state}` };
+}
+
 /**
  * One `pulumi up` that also saves the config changes (`-c` writes Pulumi.<stack>.yaml first, as
  * `pulumi config set` would). No separate preview: the release guard's check and every gate run in
@@ -130,10 +160,10 @@ async function rollback(): Promise<number> {
         );
         return up({ liveColor: serving });
     }
-    const state = containerState(containerName(stackName(), to));
-    if (state !== "running") {
+    const state = colourState(stackName(), to, values);
+    if (!state.up) {
         throw new Error(
-            `rollback refused: the ${to} container ${containerName(stackName(), to)} is ${state}, ` +
+            `rollback refused: the ${to} ${state.text}, ` +
                 `so traffic would go to a dead colour; release a good image instead (npm run release -- <image>)`,
         );
     }
@@ -160,9 +190,9 @@ function runningDigest(container: string, ref: string): string {
 function engineOf(stack: string, values: Record<string, string>): string {
     // Loaded here: the release and rollback paths never need the engine modules.
     const { chooseEngine } = require("../components/engine") as typeof import("../components/engine");
-    const { engineFacts, runningEngines } =
+    const { engineFacts, runningContainers } =
         require("../components/engines/select") as typeof import("../components/engines/select");
-    const running = runningEngines(stack);
+    const running = runningContainers(stack).engines;
     if (running.length > 0) {
         return running.join(", ");
     }
@@ -178,7 +208,9 @@ async function status(): Promise<number> {
     const values = config();
     const stack = stackName();
     const serving = await servingColor(values);
-    console.log(`stack:   ${stack} (engine: ${engineOf(stack, values)})`);
+    const orchestrator =
+        values.orchestrator === "swarm" ? `, orchestrator: swarm, ${values.replicas ?? 1} replicas per colour` : "";
+    console.log(`stack:   ${stack} (engine: ${engineOf(stack, values)}${orchestrator})`);
     console.log(`config:  liveColor=${values.liveColor}`);
     console.log(`serving: ${serving ?? "nothing (proxy not answering)"} at ${publicUrl(values)}`);
     if (serving !== undefined && serving !== values.liveColor) {
@@ -192,9 +224,13 @@ async function status(): Promise<number> {
         const healthy = health.status !== undefined && health.status >= 200 && health.status < 300;
         allHealthy &&= healthy;
         const role = color === serving ? "live   " : "standby";
+        const name = containerName(stack, color);
+        const runs =
+            values.orchestrator === "swarm"
+                ? `replicas=${serviceState(name).text.replace(/ /g, "_")}`
+                : `digest=${runningDigest(name, values[`${color}Image`] ?? "")} container=${containerState(name)}`;
         console.log(
-            `${color.padEnd(5)}   ${role} image=${values[`${color}Image`]} digest=${runningDigest(containerName(stack, color), values[`${color}Image`] ?? "")} ` +
-                `container=${containerState(containerName(stack, color))} ` +
+            `${color.padEnd(5)}   ${role} image=${values[`${color}Image`]} ${runs} ` +
                 `health=${healthy ? "ok" : describeProbe(health)} url=${url}`,
         );
     }

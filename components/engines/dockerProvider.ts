@@ -3,15 +3,16 @@
 // The packages are loaded only when this engine is chosen: the docker-CLI engine never pays for them.
 import type * as dockerTypes from "@pulumi/docker";
 import type * as commandTypes from "@pulumi/command";
-import { Engine, ENGINE_LABEL, imageDigest } from "../engine";
+import { Engine, ENGINE_LABEL, imageDigest, pinnedNode, seededCommand, SwarmTarget } from "../engine";
 import { RegistryAuth } from "../providers/image";
+import { filesVolume } from "../names";
 import * as pulumi from "../sdk";
 
 function labelList(labels: Record<string, string>) {
     return Object.entries(labels).map(([label, value]) => ({ label, value }));
 }
 
-export function dockerProviderEngine(registryAuth?: pulumi.Input<RegistryAuth>): Engine {
+export function dockerProviderEngine(registryAuth?: pulumi.Input<RegistryAuth>, swarm?: SwarmTarget): Engine {
     const docker = require("@pulumi/docker") as typeof dockerTypes;
     const command = require("@pulumi/command") as typeof commandTypes;
     let provider: dockerTypes.Provider | undefined;
@@ -39,7 +40,16 @@ export function dockerProviderEngine(registryAuth?: pulumi.Input<RegistryAuth>):
             return { resource: image, imageId: image.imageId, digest: imageDigest(image) };
         },
         network(name, spec, opts) {
-            const network = new docker.Network(name, { name: spec.name, labels: labelList(spec.labels) }, opts);
+            const overlay = spec.driver === "overlay";
+            const network = new docker.Network(
+                name,
+                {
+                    name: spec.name,
+                    labels: labelList(spec.labels),
+                    ...(overlay ? { driver: "overlay", attachable: true } : {}),
+                },
+                opts,
+            );
             return { resource: network, name: network.name };
         },
         container(name, spec, image, opts) {
@@ -64,6 +74,53 @@ export function dockerProviderEngine(registryAuth?: pulumi.Input<RegistryAuth>):
                 },
             );
             return { resource: container, containerId: container.id };
+        },
+        service(name, spec, image, opts) {
+            const { command, env } = seededCommand(spec);
+            const nodeId = pinnedNode(spec, swarm);
+            const labels = { ...spec.labels, [ENGINE_LABEL]: "docker-provider" };
+            const service = new docker.Service(
+                name,
+                {
+                    name: spec.name,
+                    labels: labelList(labels),
+                    mode: { replicated: { replicas: spec.replicas } },
+                    // DNS round-robin, host-mode ports: no routing mesh between nginx and the tasks.
+                    endpointSpec: {
+                        mode: "dnsrr",
+                        ports: spec.ports.map((p) => ({
+                            targetPort: p.target,
+                            publishedPort: p.published,
+                            publishMode: "host",
+                            protocol: "tcp",
+                        })),
+                    },
+                    taskSpec: {
+                        containerSpec: {
+                            image: image.ref,
+                            labels: labelList(labels),
+                            ...(command ? { commands: command } : {}),
+                            ...(Object.keys(env).length > 0 ? { env } : {}),
+                            ...(spec.filesDir
+                                ? {
+                                      mounts: [
+                                          { type: "volume", source: filesVolume(spec.name), target: spec.filesDir },
+                                      ],
+                                  }
+                                : {}),
+                        },
+                        networksAdvanceds: [{ name: spec.network }],
+                        ...(nodeId ? { placement: { constraints: [`node.id==${nodeId}`] } } : {}),
+                        restartPolicy: { condition: "any", delay: "1s" },
+                    },
+                },
+                {
+                    ...withProvider(name, opts),
+                    deleteBeforeReplace: true,
+                    replaceOnChanges: ["taskSpec.containerSpec.image"],
+                },
+            );
+            return { resource: service, serviceId: service.id };
         },
         smokeTest(name, spec, opts) {
             return new command.local.Command(

@@ -5,7 +5,19 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Settings } from "../config";
-import { chooseEngine, Engine, ENGINE_LABEL, EngineFacts, EngineName, ENGINE_NAMES } from "../engine";
+import {
+    checkOrchestrator,
+    chooseEngine,
+    Engine,
+    ENGINE_LABEL,
+    EngineFacts,
+    EngineName,
+    ENGINE_NAMES,
+    SwarmInfo,
+    swarmTarget,
+    SwarmTarget,
+} from "../engine";
+import { ConfigError, Orchestrator } from "../config";
 import { MANAGED_LABEL } from "../names";
 import * as pulumi from "../sdk";
 import { dockerCliEngine } from "./dockerCli";
@@ -33,27 +45,54 @@ export function pluginsAvailable(env: NodeJS.ProcessEnv = process.env): boolean 
     );
 }
 
-/** Engines of the stack's existing containers (docker-cli's carry no engine label). */
-export function runningEngines(stack: string): EngineName[] {
+/** Engines and orchestrators of the stack's existing containers (docker-cli's carry no engine label). */
+export function runningContainers(stack: string): { engines: EngineName[]; orchestrators: Orchestrator[] } {
     const result = childProcess.spawnSync(
         "docker",
-        ["ps", "--all", "--filter", `label=${MANAGED_LABEL}=${stack}`, "--format", `{{.Label "${ENGINE_LABEL}"}}`],
+        [
+            "ps",
+            "--all",
+            "--filter",
+            `label=${MANAGED_LABEL}=${stack}`,
+            "--format",
+            `{{.Label "${ENGINE_LABEL}"}} {{.Label "com.docker.swarm.service.id"}}`,
+        ],
         { encoding: "utf8", timeout: 30000 },
     );
     if (result.status !== 0) {
-        return []; // no engine answers: the resources report that themselves
+        return { engines: [], orchestrators: [] }; // no engine answers: the resources report that themselves
     }
-    // One line per container; an empty label is docker-cli's.
-    const engines = result.stdout
-        .split("\n")
-        .slice(0, -1)
-        .map((label) => label || "docker-cli");
-    return [...new Set(engines)].filter((e): e is EngineName => (ENGINE_NAMES as readonly string[]).includes(e));
+    // One line per container; an empty engine label is docker-cli's, a service ID a swarm task's.
+    const lines = result.stdout.split("\n").slice(0, -1);
+    const engines = lines.map((line) => line.split(" ")[0] || "docker-cli");
+    const orchestrators = lines.map((line): Orchestrator => (line.split(" ")[1] ? "swarm" : "docker"));
+    return {
+        engines: [...new Set(engines)].filter((e): e is EngineName => (ENGINE_NAMES as readonly string[]).includes(e)),
+        orchestrators: [...new Set(orchestrators)],
+    };
+}
+
+/** The swarm DOCKER_HOST (or the docker context) points at, checked to be reachable through a manager. */
+export function findSwarm(): SwarmTarget {
+    const address = process.env.DOCKER_HOST || "the default socket";
+    const result = childProcess.spawnSync("docker", ["info", "--format", "{{json .Swarm}}"], {
+        encoding: "utf8",
+        timeout: 30000,
+    });
+    if (result.status !== 0) {
+        const why = (result.stderr || result.error?.message || "").trim().split("\n").pop();
+        throw new ConfigError(
+            `bluegreen:orchestrator is swarm but the Docker engine at ${address} does not answer: ${why}`,
+        );
+    }
+    return swarmTarget(JSON.parse(result.stdout) as SwarmInfo, address);
 }
 
 export function engineFacts(stack: string): EngineFacts {
+    const running = runningContainers(stack);
     return {
-        running: runningEngines(stack),
+        running: running.engines,
+        orchestrators: running.orchestrators,
         pluginsAvailable: pluginsAvailable(),
         plugins: requiredPlugins()
             .map(([name, version]) => `${name} v${version}`)
@@ -63,11 +102,14 @@ export function engineFacts(stack: string): EngineFacts {
 
 /** The engine this run uses, with the registry logins as a secret. */
 export function selectEngine(stack: string, settings: Settings): Engine {
-    const name = chooseEngine(settings.engine, engineFacts(stack));
+    const facts = engineFacts(stack);
+    checkOrchestrator(settings.orchestrator, facts.orchestrators ?? []);
+    const name = chooseEngine(settings.engine, facts);
+    const swarm = settings.orchestrator === "swarm" ? findSwarm() : undefined;
     const auth = settings.registryAuth === undefined ? undefined : pulumi.secret(settings.registryAuth);
     if (name === "docker-provider") {
         const { dockerProviderEngine } = require("./dockerProvider") as typeof import("./dockerProvider");
-        return dockerProviderEngine(auth);
+        return dockerProviderEngine(auth, swarm);
     }
-    return dockerCliEngine(auth);
+    return dockerCliEngine(auth, swarm);
 }

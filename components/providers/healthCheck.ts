@@ -1,7 +1,8 @@
 // Dynamic provider: proves a colour healthy before traffic may reach it.
 import * as pulumi from "../sdk";
 import { CachedDynamicResource } from "./dynamicResource";
-import { describeProbe, probe, ProbeResult, sleep } from "./probe";
+import { describeProbe, FIRST_ANSWER_RETRY_MS, probe, ProbeResult, sleep } from "./probe";
+import { ReplicaSet, waitReplicasHealthy } from "./replicaProbe";
 
 export interface HealthGate {
     readonly color: string;
@@ -10,9 +11,6 @@ export interface HealthGate {
     readonly intervalMs: number;
     readonly threshold: number;
 }
-
-/** Pause between probes while the colour has not answered 2xx yet. */
-export const FIRST_ANSWER_RETRY_MS = 50;
 
 export interface HealthReport {
     readonly attempts: number;
@@ -61,6 +59,8 @@ export async function waitHealthy(gate: HealthGate): Promise<HealthReport> {
 export interface HealthCheckInputs extends HealthGate {
     /** The container being checked: a new ID (replacement) makes the check run again. */
     readonly containerId: string;
+    /** On a swarm: the colour's replicas, each probed from inside the overlay network instead of `url`. */
+    readonly replicaSet?: ReplicaSet;
     /** Whether this colour is about to serve: turning true makes the check run again. */
     readonly live: boolean;
 }
@@ -78,6 +78,7 @@ function mustProbe(olds: State | undefined, news: HealthCheckInputs): boolean {
         olds === undefined ||
         olds.containerId !== news.containerId ||
         olds.url !== news.url ||
+        JSON.stringify(olds.replicaSet) !== JSON.stringify(news.replicaSet) ||
         (news.live && !olds.live)
     );
 }
@@ -94,7 +95,8 @@ async function run(olds: State | undefined, news: HealthCheckInputs): Promise<St
     }
     const checkedAt = new Date().toISOString();
     try {
-        return { ...news, ...(await waitHealthy(news)), checkedAt, healthy: true, lastError: "" };
+        const report = news.replicaSet ? await waitReplicasHealthy(news, news.replicaSet) : await waitHealthy(news);
+        return { ...news, ...report, checkedAt, healthy: true, lastError: "" };
     } catch (err) {
         if (news.live) {
             throw err;
@@ -113,11 +115,12 @@ const INPUT_KEYS: (keyof HealthCheckInputs)[] = [
     "threshold",
     "containerId",
     "live",
+    "replicaSet",
 ];
 
 export const healthCheckProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: string, olds: State, news: HealthCheckInputs) {
-        const changed = INPUT_KEYS.filter((k) => olds[k] !== news[k]);
+        const changed = INPUT_KEYS.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
         return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
     },
     async create(inputs: HealthCheckInputs) {

@@ -2,11 +2,17 @@
 import * as pulumi from "../sdk";
 import { CachedDynamicResource } from "./dynamicResource";
 import { docker, dockerOk, isNotFound, lastLine } from "./docker";
+import { sleep } from "./probe";
 
 export interface NetworkInputs {
     readonly name: string;
     readonly labels: Record<string, string>;
+    /** `bridge` (default) on one engine; `overlay` spans a swarm and is attachable. */
+    readonly driver?: "bridge" | "overlay";
 }
+
+/** How long `docker network rm` retries while a removed service's tasks still hold endpoints. */
+const BUSY_TIMEOUT_MS = 30000;
 
 async function createNetwork(inputs: NetworkInputs): Promise<string> {
     const existing = await docker(["network", "inspect", "--format", "{{.Id}}", inputs.name]);
@@ -15,6 +21,9 @@ async function createNetwork(inputs: NetworkInputs): Promise<string> {
         return existing.stdout.trim();
     }
     const args = ["network", "create"];
+    if (inputs.driver === "overlay") {
+        args.push("--driver", "overlay", "--attachable");
+    }
     for (const [key, value] of Object.entries(inputs.labels)) {
         args.push("--label", `${key}=${value}`);
     }
@@ -23,7 +32,7 @@ async function createNetwork(inputs: NetworkInputs): Promise<string> {
 
 export const networkProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: string, olds: NetworkInputs, news: NetworkInputs) {
-        const replaces = olds.name !== news.name ? ["name"] : [];
+        const replaces = (["name", "driver"] as const).filter((k) => (olds[k] ?? "bridge") !== (news[k] ?? "bridge"));
         return { changes: replaces.length > 0, replaces, deleteBeforeReplace: true };
     },
     async create(inputs: NetworkInputs) {
@@ -31,14 +40,22 @@ export const networkProvider: pulumi.dynamic.ResourceProvider = {
         return { id, outs: { ...inputs, networkId: id } };
     },
     async delete(id: string) {
-        const result = await docker(["network", "rm", id]);
-        if (result.code !== 0 && !isNotFound(result.stderr)) {
-            throw new Error(`docker network rm ${id} failed: ${lastLine(result.stderr)}`);
+        const deadline = Date.now() + BUSY_TIMEOUT_MS;
+        for (;;) {
+            const result = await docker(["network", "rm", id]);
+            if (result.code === 0 || isNotFound(result.stderr)) {
+                return;
+            }
+            // A swarm's tasks leave their overlay network a moment after their service is removed.
+            if (!/active endpoints/i.test(result.stderr) || Date.now() > deadline) {
+                throw new Error(`docker network rm ${id} failed: ${lastLine(result.stderr)}`);
+            }
+            await sleep(500);
         }
     },
 };
 
-/** A user-defined bridge network (Docker DNS resolves container names on it). */
+/** A user-defined network (Docker DNS resolves container and `tasks.<service>` names on it). */
 export class Network extends CachedDynamicResource {
     public readonly name!: pulumi.Output<string>;
     public readonly networkId!: pulumi.Output<string>;

@@ -36,6 +36,9 @@ export function describeProbe(result: ProbeResult): string {
     return result.status !== undefined ? `HTTP ${result.status}` : `no response (${result.error})`;
 }
 
+/** Pause between health probes while a colour has not answered 2xx yet. */
+export const FIRST_ANSWER_RETRY_MS = 50;
+
 export function sleep(ms: number): Promise<void> {
     return new Promise((resolve) => setTimeout(resolve, ms));
 }

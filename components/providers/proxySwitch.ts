@@ -4,7 +4,8 @@ import * as fs from "fs";
 import * as pulumi from "../sdk";
 import { CachedDynamicResource } from "./dynamicResource";
 import { Color } from "../config";
-import { NGINX_CONF_PATH, parseVersionBody, renderProxyConfig, VERSION_PATH } from "../nginx";
+import { NGINX_CONF_PATH, parseVersionBody, renderProxyConfig, SwarmRouting, VERSION_PATH } from "../nginx";
+import { taskContainer } from "./replicaProbe";
 import { docker, dockerOk, lastLine } from "./docker";
 import { describeProbe, probe, ProbeResult, sleep } from "./probe";
 
@@ -24,6 +25,12 @@ export interface ProxySwitchInputs {
     readonly publicUrl: string;
     /** How long to wait for the reloaded nginx to serve the new version (default 10000). */
     readonly confirmTimeoutMs?: number;
+    /** On a swarm: `proxyContainer` names the proxy's service, whose task on this node gets the config. */
+    readonly proxyIsService?: boolean;
+    /** Where nginx reads its config (default NGINX_CONF_PATH). */
+    readonly confPath?: string;
+    /** On a swarm: the routes to every colour's replicas (see renderProxyConfig). */
+    readonly swarm?: SwarmRouting;
 }
 
 export type SwitchState = ProxySwitchInputs & {
@@ -38,16 +45,52 @@ export type SwitchState = ProxySwitchInputs & {
     totalMs: number;
 };
 
-const CANDIDATE_PATH = `${NGINX_CONF_PATH}.next`;
-const BACKUP_PATH = `${NGINX_CONF_PATH}.previous`;
-/** Exit code of INSTALL_SCRIPT when `nginx -t` rejects the candidate (nothing was changed). */
+/** Exit code of the install script when `nginx -t` rejects the candidate (nothing was changed). */
 const REJECTED = 3;
-const INSTALL_SCRIPT = [
-    `cat > ${CANDIDATE_PATH}`,
-    `if ! nginx -t -q -c ${CANDIDATE_PATH}; then rm -f ${CANDIDATE_PATH}; exit ${REJECTED}; fi`,
-    `cp ${NGINX_CONF_PATH} ${BACKUP_PATH}`,
-    `mv ${CANDIDATE_PATH} ${NGINX_CONF_PATH}`,
-].join("\n");
+
+/** Paths and scripts for a config at `conf` (validated: it is spliced into shell text). */
+function confFiles(conf: string) {
+    if (!/^\/[A-Za-z0-9._\/-]+$/.test(conf)) {
+        throw new Error(`proxy config path must be absolute and plain (got ${JSON.stringify(conf)})`);
+    }
+    const candidate = `${conf}.next`;
+    const backup = `${conf}.previous`;
+    return {
+        conf,
+        install: [
+            `cat > ${candidate}`,
+            `if ! nginx -t -q -c ${candidate}; then rm -f ${candidate}; exit ${REJECTED}; fi`,
+            `cp ${conf} ${backup}`,
+            `mv ${candidate} ${conf}`,
+        ].join("\n"),
+        reload: `nginx -c ${conf} -s reload`,
+        restore: `mv ${backup} ${conf}`,
+    };
+}
+
+/** How long a new proxy task may take to start before a switch gives up on it. */
+const PROXY_TASK_TIMEOUT_MS = 60000;
+
+/** The container that runs the proxy: itself, or on a swarm its service's running task on this node. */
+async function proxyContainerOf(inputs: Pick<ProxySwitchInputs, "proxyContainer" | "proxyIsService">) {
+    if (!inputs.proxyIsService) {
+        return inputs.proxyContainer;
+    }
+    const deadline = Date.now() + PROXY_TASK_TIMEOUT_MS;
+    for (;;) {
+        const container = await taskContainer(inputs.proxyContainer);
+        if (container !== undefined) {
+            return container;
+        }
+        if (Date.now() > deadline) {
+            throw new Error(
+                `no running task of the proxy service ${inputs.proxyContainer} on this node after ` +
+                    `${PROXY_TASK_TIMEOUT_MS / 1000}s (docker service ps ${inputs.proxyContainer})`,
+            );
+        }
+        await sleep(250);
+    }
+}
 
 /** Set to 1 to always reload through `docker exec`, as with a remote engine. */
 export const RELOAD_VIA_EXEC_ENV = "BLUEGREEN_RELOAD_VIA_EXEC";
@@ -140,7 +183,7 @@ function signal(pid: number): boolean {
 /** Applies the config for `inputs.color`; on any failure the previous config keeps serving. */
 export async function applySwitch(inputs: ProxySwitchInputs): Promise<SwitchState> {
     const started = Date.now();
-    const rendered = renderProxyConfig({ color: inputs.color, host: inputs.host, port: inputs.port });
+    const rendered = renderProxyConfig({ color: inputs.color, host: inputs.host, port: inputs.port }, inputs.swarm);
     if (rendered.version !== inputs.configVersion) {
         throw new Error(
             `proxy config version mismatch: program rendered ${inputs.configVersion}, provider ${rendered.version}`,
@@ -148,13 +191,14 @@ export async function applySwitch(inputs: ProxySwitchInputs): Promise<SwitchStat
     }
     const text = process.env[BREAK_CONFIG_ENV] === "1" ? `${rendered.text}\nthis_is_not_a_directive;\n` : rendered.text;
     const target = `proxy switch to ${inputs.color}`;
-    const proxy = inputs.proxyContainer;
+    const files = confFiles(inputs.confPath ?? NGINX_CONF_PATH);
+    const proxy = await proxyContainerOf(inputs);
 
     // 1. Prepare, in one `docker exec` (each costs about 100 ms): validate a candidate file and,
     //    only if nginx accepts it, install it, keeping the previous one. nginx still runs the old
     //    config: nothing has moved yet.
     //    The nginx master's PID for step 2 is looked up meanwhile: it changes nothing.
-    const [prepared, masterPid] = await Promise.all([exec(proxy, INSTALL_SCRIPT, text), localNginxMaster(proxy)]);
+    const [prepared, masterPid] = await Promise.all([exec(proxy, files.install, text), localNginxMaster(proxy)]);
     if (prepared.code === REJECTED) {
         throw new Error(
             `${target} failed: nginx rejected the config: ${nginxComplaint(prepared.stderr)}; previous config still serving`,
@@ -171,9 +215,9 @@ export async function applySwitch(inputs: ProxySwitchInputs): Promise<SwitchStat
     //    restart policy, so a later crash would leave the proxy down.
     const signalled = Date.now();
     const reloadVia = masterPid !== undefined && signal(masterPid) ? "signal" : "exec";
-    const reload = reloadVia === "signal" ? { code: 0, stderr: "", stdout: "" } : await exec(proxy, "nginx -s reload");
+    const reload = reloadVia === "signal" ? { code: 0, stderr: "", stdout: "" } : await exec(proxy, files.reload);
     if (reload.code !== 0) {
-        await exec(proxy, `mv ${BACKUP_PATH} ${NGINX_CONF_PATH}`);
+        await exec(proxy, files.restore);
         throw new Error(
             `${target} failed: nginx -s reload failed: ${nginxComplaint(reload.stderr || reload.stdout)}; ` +
                 `previous config file restored`,
@@ -186,7 +230,7 @@ export async function applySwitch(inputs: ProxySwitchInputs): Promise<SwitchStat
         const firstSeen = await confirmVersion(inputs.publicUrl, rendered.version, inputs.confirmTimeoutMs ?? 10000);
         firstAnswerMs = confirmStarted - signalled + firstSeen;
     } catch (err) {
-        const restore = await exec(proxy, `mv ${BACKUP_PATH} ${NGINX_CONF_PATH} && nginx -s reload`);
+        const restore = await exec(proxy, `${files.restore} && ${files.reload}`);
         await sleep(SETTLE_MS); // let the workers of the failed config stop accepting
         const restored =
             restore.code === 0 ? "previous config restored" : `restore failed too: ${lastLine(restore.stderr)}`;
@@ -210,6 +254,8 @@ const INPUT_KEYS: (keyof ProxySwitchInputs)[] = [
     "port",
     "configVersion",
     "publicUrl",
+    "proxyIsService",
+    "confPath",
 ];
 
 export const proxySwitchProvider: pulumi.dynamic.ResourceProvider = {
@@ -228,7 +274,9 @@ export const proxySwitchProvider: pulumi.dynamic.ResourceProvider = {
         if (props === undefined) {
             return { id, props };
         }
-        const served = await dockerOk(["exec", props.proxyContainer, "cat", NGINX_CONF_PATH]).catch(() => "");
+        const served = await proxyContainerOf(props)
+            .then((proxy) => dockerOk(["exec", proxy, "cat", props.confPath ?? NGINX_CONF_PATH]))
+            .catch(() => "");
         const version = /return 200 "([0-9a-f]{12}) /.exec(served)?.[1];
         return { id, props: version === props.configVersion ? props : { ...props, configVersion: version ?? "none" } };
     },

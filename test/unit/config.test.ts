@@ -39,6 +39,8 @@ describe("config validation", () => {
                 healthyThreshold: s.healthyThreshold,
                 proxyImage: s.proxyImage,
                 engine: s.engine,
+                orchestrator: s.orchestrator,
+                replicas: s.replicas,
             },
             { ...DEFAULTS },
         );
