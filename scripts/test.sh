@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# Runs the mocha suites in order (unit, providers, end to end) and closes with one summary line.
+# Runs the mocha suites in order (unit, providers, end to end, then end to end on a multi-node
+# swarm built for the purpose and torn down after) and closes with one summary line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 passed=0 failed=0 status=0
-for suite in unit providers e2e; do
+
+# run_suite NAME COMMAND...: runs one suite, adds its counts; a suite that reports nothing fails.
+run_suite() {
+    local suite=$1 out code p f
+    shift
     echo "== $suite tests"
     out="$(mktemp)"
-    npm run --silent "test:$suite" 2>&1 | tee "$out"
+    "$@" 2>&1 | tee "$out"
     code=${PIPESTATUS[0]}
     p=$(sed -n 's/^ *\([0-9][0-9]*\) passing.*/\1/p' "$out" | tail -n1)
     f=$(sed -n 's/^ *\([0-9][0-9]*\) failing.*/\1/p' "$out" | tail -n1)
@@ -16,6 +21,20 @@ for suite in unit providers e2e; do
     if [ "$code" -ne 0 ]; then status=1; [ -z "$f" ] && failed=$((failed + 1)); fi
     if [ -z "$p" ] && [ -z "$f" ]; then echo "error: the $suite suite ran no test"; status=1; fi
     rm -f "$out"
+}
+
+for suite in unit providers e2e; do
+    run_suite "$suite" npm run --silent "test:$suite"
 done
+
+# The swarm suite runs inside the manager's network namespace: 127.0.0.1 is the manager there.
+if bash scripts/swarm-harness.sh up 2; then
+    trap 'bash scripts/swarm-harness.sh down' EXIT
+    run_suite swarm bash scripts/swarm-harness.sh on 1 -- npm run --silent test:swarm
+else
+    echo "error: the multi-node swarm harness did not come up (scripts/swarm-harness.sh up 2)"
+    status=1 failed=$((failed + 1))
+fi
+
 echo "tests: $passed passed, $failed failed"
 exit "$status"

@@ -8,6 +8,9 @@ import { RegistryAuth } from "../providers/image";
 import { filesVolume } from "../names";
 import * as pulumi from "../sdk";
 
+/** On a service's task containers: the image ID the manager resolved its reference to. */
+const IMAGE_ID_LABEL = "io.bluegreen.image-id";
+
 function labelList(labels: Record<string, string>) {
     return Object.entries(labels).map(([label, value]) => ({ label, value }));
 }
@@ -98,7 +101,9 @@ export function dockerProviderEngine(registryAuth?: pulumi.Input<RegistryAuth>, 
                     taskSpec: {
                         containerSpec: {
                             image: image.ref,
-                            labels: labelList(labels),
+                            // The image's ID on the manager: a rebuilt tag changes the task spec
+                            // (so the service is replaced), and the service waits for the image.
+                            labels: image.imageId.apply((id) => labelList({ ...labels, [IMAGE_ID_LABEL]: id })),
                             ...(command ? { commands: command } : {}),
                             ...(Object.keys(env).length > 0 ? { env } : {}),
                             ...(spec.filesDir

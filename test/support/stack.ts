@@ -72,9 +72,13 @@ export async function createTestStack(prefix: string, config: Record<string, str
                 await stack.destroy();
                 await workspace.removeStack(name);
             } finally {
-                // Never leave containers behind, even when destroy failed.
+                // Never leave containers (or, on a swarm, services) behind, even when destroy failed.
                 for (const role of ["proxy", "blue", "green"]) {
                     await docker(["rm", "-f", `${name}-${role}`]);
+                }
+                if (config.orchestrator === "swarm") {
+                    await docker(["service", "rm", `${name}-proxy`, `${name}-blue`, `${name}-green`]);
+                    await docker(["volume", "rm", "-f", `${name}-proxy-files`]);
                 }
                 await docker(["network", "rm", `${name}-net`]);
                 fs.rmSync(workDir, { recursive: true, force: true });

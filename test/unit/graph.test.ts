@@ -4,8 +4,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { parseSettings, Settings } from "../../components/config";
-import { renderProxyConfig } from "../../components/nginx";
+import { ConfigError, parseSettings, Settings } from "../../components/config";
+import { renderPlaceholderConfig, renderProxyConfig } from "../../components/nginx";
 
 interface Registered {
     type: string;
@@ -23,6 +23,7 @@ pulumi.runtime.setMocks(
             const state = {
                 ...args.inputs,
                 containerId: `${args.name}-cid`,
+                serviceId: `${args.name}-sid`,
                 imageId: `sha256:${args.name}`,
                 repoDigest: "",
             };
@@ -38,12 +39,20 @@ pulumi.runtime.setMocks(
 );
 
 /** Resource options as the engine receives them (the mocks' arguments do not carry them). */
-const OPTIONS: { type: string; name: string; deleteBeforeReplace: boolean; ignoreChanges: string[] }[] = [];
+const OPTIONS: {
+    type: string;
+    name: string;
+    deleteBeforeReplace: boolean;
+    ignoreChanges: string[];
+    /** URNs the resource waits for: `dependsOn` and the resources its inputs come from. */
+    dependencies: string[];
+}[] = [];
 interface RegisterRequest {
     getType(): string;
     getName(): string;
     getDeletebeforereplace(): boolean;
     getIgnorechangesList(): string[];
+    getDependenciesList(): string[];
 }
 const monitor = (
     require("@pulumi/pulumi/runtime/settings") as {
@@ -57,13 +66,14 @@ monitor.registerResource = (req, callback) => {
         name: req.getName(),
         deleteBeforeReplace: req.getDeletebeforereplace(),
         ignoreChanges: req.getIgnorechangesList(),
+        dependencies: req.getDependenciesList(),
     });
     return registerResource(req, callback);
 };
 
 // Imported after setMocks so every resource registers against the mocks.
 import { BlueGreenService } from "../../components/service";
-import { Engine } from "../../components/engine";
+import { Engine, SwarmTarget } from "../../components/engine";
 import { dockerCliEngine } from "../../components/engines/dockerCli";
 import { dockerProviderEngine } from "../../components/engines/dockerProvider";
 import { containerProvider } from "../../components/providers/container";
@@ -73,6 +83,8 @@ import { proxySwitchProvider } from "../../components/providers/proxySwitch";
 import { releaseGuardProvider } from "../../components/providers/releaseGuard";
 import { smokeTestProvider } from "../../components/providers/smokeTest";
 import { imageProvider } from "../../components/providers/image";
+import { createArgs, SwarmServiceInputs, swarmServiceProvider } from "../../components/providers/swarmService";
+import { swarmRouting } from "../../components/swarmProxy";
 import { providerCodeHash, serializedProvider } from "../../components/providers/dynamicResource";
 
 const PROVIDERS: Record<string, pulumi.dynamic.ResourceProvider> = {
@@ -83,6 +95,7 @@ const PROVIDERS: Record<string, pulumi.dynamic.ResourceProvider> = {
     releaseGuard: releaseGuardProvider,
     smokeTest: smokeTestProvider,
     image: imageProvider,
+    swarmService: swarmServiceProvider,
 };
 /** A resource of each provider, by name. */
 const OURS: Record<string, string> = {
@@ -376,5 +389,332 @@ describe("resource graph on the docker-provider engine (mocks)", () => {
         assert.strictEqual(service.switchGates[0], service.slots.green.healthCheck);
         assert.strictEqual(byName("bluegreen-switch").inputs.proxyContainerId, "bluegreen-proxy-container-id");
         assert.strictEqual(service.engine, "docker-provider");
+    });
+});
+
+describe("swarm resource graph", () => {
+    const SWARM: SwarmTarget = { managerNodeId: "mgr1" };
+    const CONFIG = { orchestrator: "swarm", replicas: "3", liveColor: "blue" };
+    const CONF_DIR = "/etc/nginx/bluegreen";
+    const CONF = `${CONF_DIR}/nginx.conf`;
+    const SEED_WRAPPER = `{ [ -s ${CONF} ] || printenv BLUEGREEN_SEED_0 | base64 -d > ${CONF}; } && exec "$@"`;
+
+    /** A service as either engine describes it, in `docker service create` terms. */
+    interface ServiceView {
+        name: string;
+        image: string;
+        network: string;
+        replicas: number;
+        endpointMode: string;
+        /** `mode=host,target=80,published=8080,protocol=tcp` */
+        publish: string[];
+        constraints: string[];
+        /** `type=volume,source=...,target=...` */
+        mounts: string[];
+        command: string[];
+        env: Record<string, string>;
+        labels: Record<string, string>;
+    }
+
+    /** The docker-cli SwarmService's inputs, read through the `docker service create` they become. */
+    function cliView(inputs: Record<string, unknown>): ServiceView {
+        // The provider's own text and its output placeholder are not part of the service.
+        const swarmInputs = Object.fromEntries(
+            Object.entries(inputs).filter(([k]) => k !== "__provider" && k !== "serviceId"),
+        ) as unknown as SwarmServiceInputs;
+        const args = createArgs(swarmInputs);
+        const after = (flag: string) => args.flatMap((a, i) => (a === flag ? [args[i + 1]] : []));
+        return {
+            name: swarmInputs.name,
+            image: swarmInputs.image,
+            network: after("--network")[0],
+            replicas: Number(after("--replicas")[0]),
+            endpointMode: after("--endpoint-mode")[0],
+            publish: after("--publish"),
+            constraints: after("--constraint"),
+            mounts: after("--mount"),
+            command: args.slice(args.indexOf(swarmInputs.image) + 1),
+            env: swarmInputs.env,
+            labels: swarmInputs.labels,
+        };
+    }
+
+    /** The docker:index/service:Service's inputs, in the same terms. */
+    function providerView(inputs: Record<string, unknown>): ServiceView {
+        interface Inputs {
+            name: string;
+            labels: { label: string; value: string }[];
+            mode: { replicated: { replicas: number } };
+            endpointSpec: {
+                mode: string;
+                ports: { targetPort: number; publishedPort: number; publishMode: string; protocol: string }[];
+            };
+            taskSpec: {
+                containerSpec: {
+                    image: string;
+                    commands?: string[];
+                    env?: Record<string, string>;
+                    mounts?: { type: string; source: string; target: string }[];
+                };
+                networksAdvanceds: { name: string }[];
+                placement?: { constraints: string[] };
+            };
+        }
+        const s = inputs as unknown as Inputs;
+        const container = s.taskSpec.containerSpec;
+        return {
+            name: s.name,
+            image: container.image,
+            network: s.taskSpec.networksAdvanceds.map((n) => n.name).join(","),
+            replicas: s.mode.replicated.replicas,
+            endpointMode: s.endpointSpec.mode,
+            publish: s.endpointSpec.ports.map(
+                (p) =>
+                    `mode=${p.publishMode},target=${p.targetPort},published=${p.publishedPort},protocol=${p.protocol}`,
+            ),
+            constraints: s.taskSpec.placement?.constraints ?? [],
+            mounts: (container.mounts ?? []).map((m) => `type=${m.type},source=${m.source},target=${m.target}`),
+            command: container.commands ?? [],
+            env: container.env ?? {},
+            labels: Object.fromEntries(s.labels.map((l) => [l.label, l.value])),
+        };
+    }
+
+    const ENGINES = [
+        {
+            engine: "docker-cli",
+            make: () => dockerCliEngine(undefined, SWARM),
+            serviceType: "pulumi-nodejs:dynamic:Resource",
+            view: cliView,
+            proxyRevision: "bluegreen-proxy-service-sid",
+            colorRevision: (color: string) => `bluegreen-${color}-service-sid/sha256:bluegreen-${color}-image/3`,
+            /** The docker-provider engine marks what it made; the CLI's resources carry no such label. */
+            engineLabel: {},
+        },
+        {
+            engine: "docker-provider",
+            make: () => dockerProviderEngine(undefined, SWARM),
+            serviceType: "docker:index/service:Service",
+            view: providerView,
+            proxyRevision: "bluegreen-proxy-service-id",
+            colorRevision: (color: string) => `bluegreen-${color}-service-id/sha256:bluegreen-${color}-image/3`,
+            engineLabel: { "io.bluegreen.engine": "docker-provider" },
+        },
+    ];
+
+    /** Names (the URN's last part) of the resources `name` waits for. */
+    function dependencyNames(name: string): string[] {
+        const found = OPTIONS.find((o) => o.name === name);
+        assert.ok(found, `no registration of ${name}`);
+        return found.dependencies.map((urn) => urn.slice(urn.lastIndexOf("::") + 2)).sort();
+    }
+
+    for (const e of ENGINES) {
+        describe(`on the ${e.engine} engine`, () => {
+            const swarmBuild = (overrides: Record<string, string> = {}) => build({ ...CONFIG, ...overrides }, e.make());
+            const serviceOf = async (name: string) => {
+                const { byName } = await swarmBuild();
+                const found = byName(name);
+                assert.strictEqual(found.type, e.serviceType, name);
+                return e.view(found.inputs);
+            };
+
+            it("creates services for the proxy and both colours, and no plain container at all", async () => {
+                await swarmBuild();
+                const ours = registered.filter((r) => !r.type.startsWith("bluegreen:index:"));
+                const byType = (type: string) =>
+                    ours
+                        .filter((r) => r.type === type)
+                        .map((r) => r.name)
+                        .sort();
+                assert.deepStrictEqual(
+                    byType(e.serviceType).filter((n) => n.endsWith("-service")),
+                    ["bluegreen-blue-service", "bluegreen-green-service", "bluegreen-proxy-service"],
+                );
+                assert.deepStrictEqual(
+                    registered
+                        .filter((r) => r.type.startsWith("bluegreen:index:"))
+                        .map((r) => `${r.type} ${r.name}`)
+                        .sort(),
+                    [
+                        "bluegreen:index:BlueGreenService bluegreen",
+                        "bluegreen:index:SwarmColorSlot bluegreen-blue",
+                        "bluegreen:index:SwarmColorSlot bluegreen-green",
+                        "bluegreen:index:SwarmProxy bluegreen-proxy",
+                    ],
+                );
+                assert.deepStrictEqual(ours.map((r) => r.name).sort(), [
+                    "bluegreen-blue-health",
+                    "bluegreen-blue-image",
+                    "bluegreen-blue-service",
+                    "bluegreen-green-health",
+                    "bluegreen-green-image",
+                    "bluegreen-green-service",
+                    "bluegreen-guard",
+                    "bluegreen-network",
+                    "bluegreen-proxy-image",
+                    "bluegreen-proxy-service",
+                    "bluegreen-switch",
+                ]);
+                assert.deepStrictEqual(
+                    ours.filter((r) => r.type === "docker:index/container:Container" || /-container$/.test(r.name)),
+                    [],
+                    "no plain containers in swarm mode",
+                );
+            });
+
+            it("puts everything on an attachable overlay network", async () => {
+                const { byName } = await swarmBuild();
+                const network = byName("bluegreen-network");
+                if (e.engine === "docker-cli") {
+                    assert.strictEqual(network.type, "pulumi-nodejs:dynamic:Resource");
+                    // The provider makes every overlay network attachable (`--driver overlay --attachable`).
+                    assert.strictEqual(network.inputs.driver, "overlay");
+                    assert.strictEqual(network.inputs.name, "unit-net");
+                } else {
+                    assert.strictEqual(network.type, "docker:index/network:Network");
+                    assert.deepStrictEqual(network.inputs, {
+                        name: "unit-net",
+                        labels: [{ label: "io.bluegreen.managed", value: "unit" }],
+                        driver: "overlay",
+                        attachable: true,
+                    });
+                }
+            });
+
+            it("runs each colour as 3 unpinned replicas by DNS round-robin, publishing no port", async () => {
+                for (const color of ["blue", "green"]) {
+                    const s = await serviceOf(`bluegreen-${color}-service`);
+                    assert.strictEqual(s.name, `unit-${color}`);
+                    assert.strictEqual(s.image, color === "blue" ? "bluegreen-sample:1" : "bluegreen-sample:2");
+                    assert.strictEqual(s.network, "unit-net");
+                    assert.strictEqual(s.replicas, 3, color);
+                    assert.strictEqual(s.endpointMode, "dnsrr", color);
+                    assert.deepStrictEqual(s.publish, [], `${color} publishes nothing`);
+                    assert.deepStrictEqual(s.constraints, [], `${color} is not pinned`);
+                    assert.deepStrictEqual(s.mounts, []);
+                    assert.deepStrictEqual(s.command, [], "the image's own command");
+                    assert.deepStrictEqual(s.env, {});
+                    assert.deepStrictEqual(s.labels, {
+                        "io.bluegreen.managed": "unit",
+                        "io.bluegreen.color": color,
+                        ...e.engineLabel,
+                    });
+                }
+            });
+
+            it("runs the proxy as one task pinned to the manager, publishing its ports in host mode", async () => {
+                const s = await serviceOf("bluegreen-proxy-service");
+                assert.strictEqual(s.name, "unit-proxy");
+                assert.strictEqual(s.image, "nginx:1.28.0");
+                assert.strictEqual(s.network, "unit-net");
+                assert.strictEqual(s.replicas, 1);
+                assert.strictEqual(s.endpointMode, "dnsrr");
+                assert.deepStrictEqual(s.publish, [
+                    "mode=host,target=80,published=8080,protocol=tcp",
+                    "mode=host,target=81,published=8081,protocol=tcp",
+                    "mode=host,target=82,published=8082,protocol=tcp",
+                ]);
+                assert.deepStrictEqual(s.constraints, ["node.id==mgr1"]);
+                assert.deepStrictEqual(s.labels, {
+                    "io.bluegreen.managed": "unit",
+                    "io.bluegreen.role": "proxy",
+                    ...e.engineLabel,
+                });
+            });
+
+            it("seeds the proxy's files volume with the placeholder config before nginx starts", async () => {
+                const s = await serviceOf("bluegreen-proxy-service");
+                assert.deepStrictEqual(s.mounts, [`type=volume,source=unit-proxy-files,target=${CONF_DIR}`]);
+                assert.deepStrictEqual(s.command, [
+                    "sh",
+                    "-c",
+                    SEED_WRAPPER,
+                    "--",
+                    "nginx",
+                    "-c",
+                    CONF,
+                    "-g",
+                    "daemon off;",
+                ]);
+                assert.deepStrictEqual(Object.keys(s.env), ["BLUEGREEN_SEED_0"]);
+                const seed = Buffer.from(s.env.BLUEGREEN_SEED_0, "base64").toString("utf8");
+                assert.match(seed, /listen 81;/);
+                assert.match(seed, /listen 82;/);
+                assert.match(seed, /return 503/);
+                assert.strictEqual(seed, renderPlaceholderConfig(swarmRouting("unit"), 8080).text);
+            });
+
+            it("gates each colour on every replica, probed from the proxy's task once it runs", async () => {
+                const { byName } = await swarmBuild();
+                for (const color of ["blue", "green"]) {
+                    const health = byName(`bluegreen-${color}-health`).inputs;
+                    assert.deepStrictEqual(health.replicaSet, {
+                        service: `unit-${color}`,
+                        network: "unit-net",
+                        probeFrom: "unit-proxy",
+                        port: 8080,
+                        path: "/health",
+                        replicas: 3,
+                    });
+                    assert.strictEqual(health.url, `http://tasks.unit-${color}:8080/health`);
+                    assert.strictEqual(health.containerId, e.colorRevision(color), "re-runs for new replicas");
+                    assert.strictEqual(health.live, color === "blue");
+                    const deps = dependencyNames(`bluegreen-${color}-health`);
+                    assert.ok(deps.includes("bluegreen-proxy-service"), `${color} health waits for the proxy: ${deps}`);
+                    assert.ok(deps.includes(`bluegreen-${color}-service`), `${color} health waits for its service`);
+                }
+            });
+
+            it("switches the proxy service's config file to tasks.<stack>-<live> after the live gate", async () => {
+                const { service, byName } = await swarmBuild();
+                const sw = byName("bluegreen-switch").inputs;
+                assert.strictEqual(sw.proxyIsService, true);
+                assert.strictEqual(sw.confPath, CONF);
+                assert.strictEqual(sw.proxyContainer, "unit-proxy");
+                assert.strictEqual(sw.proxyContainerId, e.proxyRevision);
+                assert.strictEqual(sw.color, "blue");
+                assert.strictEqual(sw.host, "tasks.unit-blue");
+                assert.strictEqual(sw.port, 8080);
+                assert.deepStrictEqual(sw.swarm, swarmRouting("unit"));
+                assert.strictEqual(
+                    sw.configVersion,
+                    renderProxyConfig({ color: "blue", host: "tasks.unit-blue", port: 8080 }, swarmRouting("unit"))
+                        .version,
+                );
+                assert.deepStrictEqual(service.switchGates, [service.slots.blue.healthCheck]);
+                const deps = dependencyNames("bluegreen-switch");
+                assert.ok(deps.includes("bluegreen-blue-health"), `the switch waits for the live gate: ${deps}`);
+                assert.ok(!deps.includes("bluegreen-green-health"), "not for the standby's");
+                assert.deepStrictEqual(
+                    [service.url, service.blueUrl, service.greenUrl],
+                    ["http://127.0.0.1:8080", "http://127.0.0.1:8081", "http://127.0.0.1:8082"],
+                );
+            });
+        });
+    }
+
+    it("docker-provider replaces services old-first (fixed names)", async () => {
+        await build(CONFIG, dockerProviderEngine(undefined, SWARM));
+        const services = OPTIONS.filter((o) => o.type === "docker:index/service:Service");
+        assert.strictEqual(services.length, 3);
+        for (const o of services) {
+            assert.strictEqual(o.deleteBeforeReplace, true, o.name);
+        }
+    });
+
+    it("gives the SwarmService the provider text pulumi.dynamic.Resource would", async () => {
+        const { byName } = await build(CONFIG, dockerCliEngine(undefined, SWARM));
+        assert.strictEqual(byName("bluegreen-proxy-service").inputs.__provider, await sdkProviderText("swarmService"));
+    });
+
+    it("rejects replicas=2 with orchestrator docker before any resource is made", async () => {
+        await assert.rejects(build({ replicas: "2" }), (err: unknown) => {
+            assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
+            assert.match(err.message, /^bluegreen:replicas must be 1 with orchestrator docker \(got 2\); /);
+            assert.ok(!err.message.includes("\n"), "one line");
+            return true;
+        });
+        assert.deepStrictEqual(registered, []);
     });
 });

@@ -1,0 +1,265 @@
+// End to end on a multi-node Docker Swarm (scripts/swarm-harness.sh): the real Pulumi CLI, one
+// dockerd per node in its own network namespace, nginx as a service on the manager. This process
+// runs inside the manager's namespace (`swarm-harness.sh on 1 -- ...`), so 127.0.0.1 is the
+// manager's loopback, where the proxy publishes its ports, and DOCKER_HOST is the manager's socket.
+import * as assert from "assert";
+import * as childProcess from "child_process";
+import * as path from "path";
+import { docker, dockerOk } from "../../components/providers/docker";
+import { probe } from "../../components/providers/probe";
+import { assertNoLoss, expectFailure, underLoad } from "../support/load";
+import { startLoad } from "../support/hey";
+import { createTestStack, runCli, sampleConfig, TestStack } from "../support/stack";
+
+const PUBLIC_PORT = 18680;
+const URL = `http://127.0.0.1:${PUBLIC_PORT}`;
+const HEALTH_TIMEOUT_SECONDS = 10;
+const HARNESS = path.resolve(__dirname, "../../../scripts/swarm-harness.sh");
+
+async function serving(): Promise<{ body: string; color: unknown }> {
+    const answer = await probe(`${URL}/`, 3000);
+    return { body: answer.body, color: answer.headers["x-color"] };
+}
+
+/** Nodes that run a running task of `service`. */
+async function nodesOf(service: string): Promise<string[]> {
+    const out = await dockerOk([
+        "service",
+        "ps",
+        "--filter",
+        "desired-state=running",
+        "--format",
+        "{{.Node}} {{.CurrentState}}",
+        service,
+    ]);
+    return out
+        .split("\n")
+        .filter((line) => / Running /.test(line))
+        .map((line) => line.split(" ")[0]);
+}
+
+/** The worker (not this manager) that runs a task of `service`. */
+async function workerOf(service: string): Promise<string> {
+    const manager = await dockerOk(["info", "--format", "{{.Name}}"]);
+    const worker = (await nodesOf(service)).find((n) => n !== manager);
+    assert.ok(worker, `${service} has a replica on a worker`);
+    return worker!;
+}
+
+/** Polls (bounded) until the nodes of `service`'s running tasks satisfy `done`. */
+async function waitForNodes(service: string, done: (nodes: string[]) => boolean, seconds = 60): Promise<void> {
+    const deadline = Date.now() + seconds * 1000;
+    let nodes: string[] = [];
+    while (Date.now() < deadline) {
+        nodes = await nodesOf(service);
+        if (done(nodes)) return;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    assert.fail(`${service}: tasks still on ${nodes.join(", ")} after ${seconds} s`);
+}
+
+/**
+ * Kills `worker`'s dockerd and containerd `afterMs` into `action`, under GET and POST load that
+ * outlasts it; starts the node again afterwards whatever happened.
+ */
+async function killDuring(worker: string, action: () => Promise<void>, afterMs = 0) {
+    const seconds = 40;
+    const get = startLoad({ url: URL, seconds, rpsPerConnection: 25, connections: 2, method: "GET" });
+    const post = startLoad({ url: URL, seconds, rpsPerConnection: 25, connections: 2, method: "POST" });
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    try {
+        const acting = action();
+        await new Promise((resolve) => setTimeout(resolve, afterMs));
+        harness("kill-node", worker.replace("bgswarm-", ""));
+        await acting;
+        const [gets, posts] = await Promise.all([get, post]);
+        console.log(
+            `      ${worker} killed: GET ${gets.ok}/${gets.total} ok ${JSON.stringify(gets.statuses)} ` +
+                `POST ${posts.ok}/${posts.total} ok ${JSON.stringify(posts.statuses)}, p99 ${gets.p99Ms} ms`,
+        );
+        return { gets, posts };
+    } finally {
+        harness("start-node", worker.replace("bgswarm-", ""));
+    }
+}
+
+/**
+ * What a client sees when a node dies: the requests nginx was connecting to a replica on it
+ * when its overlay address stopped answering get a 504 after proxy_connect_timeout (1 s), until
+ * Docker's DNS drops the address (seconds). The request never reached the app, so POSTs are not
+ * replayed; no connection is reset. Bounded at 1% of the load, and never anything but 504.
+ */
+function assertNodeLossBounded(
+    ...loads: {
+        method: string;
+        total: number;
+        failed: number;
+        statuses: Record<string, number>;
+        errors: Record<string, number>;
+    }[]
+): void {
+    for (const l of loads) {
+        assert.ok(l.total > 1000, `${l.method}: load ran (${l.total})`);
+        assert.deepStrictEqual(l.errors, {}, `${l.method}: no connection errors`);
+        assert.deepStrictEqual(
+            Object.keys(l.statuses).filter((s) => s !== "504"),
+            [],
+            `${l.method}: only 504s`,
+        );
+        assert.ok(l.failed <= l.total * 0.01, `${l.method}: ${l.failed} of ${l.total} failed`);
+    }
+}
+
+function harness(...args: string[]): string {
+    return childProcess.execFileSync("bash", [HARNESS, ...args], { encoding: "utf8", timeout: 180000 });
+}
+
+describe("swarm end to end (multi-node harness, real Pulumi, nginx service)", function () {
+    this.timeout(600000);
+    let t: TestStack;
+
+    before(async function () {
+        // A missing swarm is a broken run, not a reason to skip.
+        const info = await dockerOk(["info", "--format", "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}"]);
+        assert.strictEqual(
+            info,
+            "active true",
+            "run this suite on a swarm manager: scripts/swarm-harness.sh on 1 -- ...",
+        );
+        const nodes = (await dockerOk(["node", "ls", "--format", "{{.Hostname}} {{.Status}}"])).split("\n");
+        assert.ok(nodes.filter((n) => n.endsWith(" Ready")).length >= 2, `need 2 ready nodes: ${nodes.join(", ")}`);
+        t = await createTestStack("swarm", {
+            ...sampleConfig(PUBLIC_PORT),
+            orchestrator: "swarm",
+            replicas: "2",
+            healthTimeoutSeconds: String(HEALTH_TIMEOUT_SECONDS),
+        });
+    });
+
+    after(async () => {
+        await t?.cleanup();
+    });
+
+    it("deploys 2 replicas per colour spread over at least 2 nodes, nginx on the manager", async () => {
+        const result = await t.stack.up();
+        assert.strictEqual(result.summary.result, "succeeded");
+        assert.strictEqual(result.outputs.liveColor.value, "blue");
+        const blueNodes = await nodesOf(`${t.name}-blue`);
+        assert.strictEqual(blueNodes.length, 2, `blue runs 2 tasks: ${blueNodes}`);
+        assert.strictEqual(new Set(blueNodes).size, 2, `blue's tasks are on 2 nodes: ${blueNodes}`);
+        const manager = await dockerOk(["info", "--format", "{{.Name}}"]);
+        assert.deepStrictEqual(await nodesOf(`${t.name}-proxy`), [manager]);
+        const now = await serving();
+        assert.match(now.body, /^version=1 /);
+        assert.strictEqual(now.color, "blue");
+        // The preview port reaches the idle colour through the proxy.
+        const green = await probe(`http://127.0.0.1:${PUBLIC_PORT + 2}/`, 3000);
+        assert.strictEqual(green.headers["x-color"], "green");
+    });
+
+    it("releases v2 onto green under load: 0 failed requests, X-Color and liveColor agree", async () => {
+        const { result, load } = await underLoad(URL, 12, async () => runCli(t, "release", "bluegreen-sample:2"));
+        assert.strictEqual(result.code, 0, result.output);
+        assertNoLoss(load);
+        const outputs = await t.stack.outputs();
+        assert.strictEqual(outputs.liveColor.value, "green");
+        const now = await serving();
+        assert.strictEqual(now.color, outputs.liveColor.value);
+        assert.match(now.body, /^version=2 /);
+        assert.strictEqual(new Set(await nodesOf(`${t.name}-green`)).size, 2);
+    });
+
+    it("status shows each colour's replicas and their nodes", () => {
+        const result = runCli(t, "status");
+        assert.strictEqual(result.code, 0, result.output);
+        assert.match(result.output, /orchestrator: swarm, 2 replicas per colour/);
+        assert.match(
+            result.output,
+            /green +live +image=bluegreen-sample:2 replicas=2\/2_running_on_\S+,_\S+ health=ok/,
+        );
+    });
+
+    it("rolls back to blue under load: 0 failed requests", async () => {
+        const { result, load } = await underLoad(URL, 10, async () => runCli(t, "rollback"));
+        assert.strictEqual(result.code, 0, result.output);
+        assertNoLoss(load);
+        assert.strictEqual((await t.stack.outputs()).liveColor.value, "blue");
+        assert.strictEqual((await serving()).color, "blue");
+    });
+
+    it("a never-healthy release fails within the health timeout, blue keeps serving", async () => {
+        const { result: failure, load } = await underLoad(URL, 30, async () =>
+            expectFailure(async () => {
+                await t.setConfig({ greenImage: "bluegreen-sample:unhealthy", liveColor: "green" });
+                await t.stack.up();
+            }),
+        );
+        assertNoLoss(load);
+        assert.match(
+            failure.message,
+            /health check failed: green has 0 of 2 replicas healthy \(\S+ on bgswarm-\d: HTTP 500; /,
+        );
+        assert.match(failure.message, /\) after [\d.]+s \(needed 3 consecutive 2xx from each of 2\)/);
+        const gate = Number(/ after ([\d.]+)s /.exec(failure.message)?.[1]);
+        assert.ok(gate >= HEALTH_TIMEOUT_SECONDS && gate < HEALTH_TIMEOUT_SECONDS + 2, `gate gave up after ${gate} s`);
+        assert.ok(failure.seconds < HEALTH_TIMEOUT_SECONDS + 25, `pulumi up failed after ${failure.seconds} s`);
+        assert.strictEqual((await serving()).color, "blue");
+    });
+
+    it("a release whose image exists on one node only fails before the switch", async () => {
+        // Tagged on the manager alone: the worker's replica cannot start there.
+        await dockerOk(["tag", "bluegreen-sample:2", "bluegreen-sample:manager-only"]);
+        try {
+            const failure = await expectFailure(async () => {
+                await t.setConfig({ greenImage: "bluegreen-sample:manager-only", liveColor: "green" });
+                await t.stack.up();
+            });
+            assert.match(
+                failure.message,
+                /health check failed: green replica \S+ on bgswarm-\d cannot start: rejected/,
+            );
+            assert.match(failure.message, /No such image: bluegreen-sample:manager-only/);
+            assert.strictEqual((await serving()).color, "blue");
+        } finally {
+            await docker(["rmi", "bluegreen-sample:manager-only"]);
+            await t.setConfig({ greenImage: "bluegreen-sample:2", liveColor: "blue" });
+        }
+    });
+
+    it("a worker's daemon killed in steady state: its replicas move, traffic continues", async () => {
+        await t.stack.up(); // back in line: blue live, green on v2
+        const worker = await workerOf(`${t.name}-blue`);
+        const { gets, posts } = await killDuring(worker, async () => {
+            await waitForNodes(`${t.name}-blue`, (nodes) => nodes.length === 2 && !nodes.includes(worker));
+        });
+        assertNodeLossBounded(gets, posts);
+        assert.strictEqual((await serving()).color, "blue");
+    });
+
+    it("a worker's daemon killed during a release: the release completes on the nodes left", async () => {
+        await t.setConfig({ greenImage: "bluegreen-sample:3", liveColor: "green", healthTimeoutSeconds: "45" });
+        const worker = await dockerOk(["node", "ls", "--filter", "role=worker", "--format", "{{.Hostname}}"]);
+        const { gets, posts } = await killDuring(
+            worker,
+            async () => {
+                const result = await t.stack.up();
+                assert.strictEqual(result.summary.result, "succeeded");
+                assert.strictEqual(result.outputs.liveColor.value, "green");
+                await waitForNodes(`${t.name}-green`, (nodes) => nodes.length === 2 && !nodes.includes(worker));
+            },
+            1500,
+        );
+        assertNodeLossBounded(gets, posts);
+        const now = await serving();
+        assert.strictEqual(now.color, "green");
+        assert.match(now.body, /^version=3 /);
+    });
+
+    it("destroy removes the services, the volume and the overlay network", async () => {
+        await t.stack.destroy();
+        const services = await dockerOk(["service", "ls", "--quiet", "--filter", `name=${t.name}-`]);
+        assert.strictEqual(services, "");
+        assert.notStrictEqual((await docker(["network", "inspect", `${t.name}-net`])).code, 0);
+        assert.notStrictEqual((await docker(["volume", "inspect", `${t.name}-proxy-files`])).code, 0);
+    });
+});
