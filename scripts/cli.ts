@@ -77,23 +77,20 @@ function containerState(name: string): string {
     return result.status === 0 ? result.stdout.trim() : "missing";
 }
 
-/** A swarm colour's running tasks and their nodes, e.g. "2/2 running on node-1, node-2", or "missing". */
-function serviceState(name: string): { running: number; text: string } {
+/** A swarm colour's tasks: how many run of how many Swarm wants, and on which nodes. */
+function serviceState(name: string): { running: number; wanted: number; nodes: string[] } | undefined {
     const result = childProcess.spawnSync(
         "docker",
         ["service", "ps", "--filter", "desired-state=running", "--format", "{{.CurrentState}}|{{.Node}}", name],
         { encoding: "utf8" },
     );
     if (result.status !== 0) {
-        return { running: 0, text: "missing" };
+        return undefined;
     }
     const tasks = result.stdout.split("\n").filter(Boolean);
     const running = tasks.filter((t) => t.startsWith("Running"));
     const nodes = [...new Set(running.map((t) => t.split("|")[1]))].sort();
-    return {
-        running: running.length,
-        text: `${running.length}/${tasks.length} running on ${nodes.join(", ") || "no node"}`,
-    };
+    return { running: running.length, wanted: tasks.length, nodes };
 }
 
 /** Whether a colour can take traffic back: its container, or on a swarm its service's tasks, running. */
@@ -101,7 +98,8 @@ function colourState(stack: string, color: Color, values: Record<string, string>
     const name = containerName(stack, color);
     if (values.orchestrator === "swarm") {
         const state = serviceState(name);
-        return { up: state.running > 0, text: `service ${name} has ${state.text}` };
+        const text = state ? `${state.running} of ${state.wanted} tasks running` : "missing";
+        return { up: (state?.running ?? 0) > 0, text: `service ${name} has ${text}` };
     }
     const state = containerState(name);
     return { up: state === "running", text: `container ${name} is ${state}` };
@@ -204,6 +202,12 @@ function engineOf(stack: string, values: Record<string, string>): string {
     }
 }
 
+function swarmRuns(state: ReturnType<typeof serviceState>): string {
+    return state
+        ? `replicas=${state.running}/${state.wanted} nodes=${state.nodes.join(",") || "none"}`
+        : "service=missing";
+}
+
 async function status(): Promise<number> {
     const values = config();
     const stack = stackName();
@@ -227,7 +231,7 @@ async function status(): Promise<number> {
         const name = containerName(stack, color);
         const runs =
             values.orchestrator === "swarm"
-                ? `replicas=${serviceState(name).text.replace(/ /g, "_")}`
+                ? swarmRuns(serviceState(name))
                 : `digest=${runningDigest(name, values[`${color}Image`] ?? "")} container=${containerState(name)}`;
         console.log(
             `${color.padEnd(5)}   ${role} image=${values[`${color}Image`]} ${runs} ` +

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: deploy the sample on the dev stack, then release the other version while a client
 # sends GET and POST requests on keep-alive connections, and report what it saw.
+# `make swarm-demo` runs it on a swarm manager (scripts/swarm-demo.sh); BLUEGREEN_DEMO_ON is then
+# the prefix that runs a command there, for the commands this prints.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -15,6 +17,13 @@ current="$(pulumi stack output liveImage --stack "$PULUMI_STACK")"
 next=bluegreen-sample:2
 [ "$current" = "$next" ] && next=bluegreen-sample:1
 echo "serving: $(curl -s "$url/")"
+on="${BLUEGREEN_DEMO_ON:-}"
+swarm="$(pulumi config get orchestrator --stack "$PULUMI_STACK" 2>/dev/null || true)"
+if [ "$swarm" = swarm ]; then
+    echo "replicas (service, node, state):"
+    docker service ps --filter desired-state=running --format '  {{.Name}}  {{.Node}}  {{.CurrentState}}' \
+        "$PULUMI_STACK-blue" "$PULUMI_STACK-green" "$PULUMI_STACK-proxy"
+fi
 
 echo "== 2. release $next while a client polls $url (GET and POST, keep-alive, 50 rps each)"
 results="$(mktemp -d)"
@@ -45,18 +54,27 @@ rm -rf "$results"
 
 echo
 echo "== left running"
-docker ps --filter "label=io.bluegreen.managed=$PULUMI_STACK" --format '  {{.Names}}  {{.Image}}  {{.Ports}}'
+if [ "$swarm" = swarm ]; then
+    docker service ls --filter "label=io.bluegreen.managed=$PULUMI_STACK" --format '  service {{.Name}}  {{.Image}}  {{.Replicas}}'
+    echo "  a swarm of $(docker node ls -q | wc -l) nodes: one dockerd per network namespace (scripts/swarm-harness.sh status)"
+else
+    docker ps --filter "label=io.bluegreen.managed=$PULUMI_STACK" --format '  {{.Names}}  {{.Image}}  {{.Ports}}'
+fi
 [ -f "${BLUEGREEN_CACHE:-$HOME/.cache/bluegreen}/dockerd.started" ] \
     && echo "  dockerd, started by make setup (log: ${BLUEGREEN_CACHE:-$HOME/.cache/bluegreen}/logs/dockerd.log)"
 echo "  stack state: $PULUMI_BACKEND_URL (stack $PULUMI_STACK)"
 echo
-echo "== look around (in this shell first: . scripts/env.sh)"
-echo "  curl -i $url/           # X-Color says which colour served you"
-echo "  npm run status          # which colour serves, both images, health"
-echo "  npm run preview         # what the next pulumi up would do"
-echo "  npm run rollback        # traffic back to the standby colour"
+echo "== look around (in this shell first: . scripts/env.sh${on:+; export PULUMI_STACK=$PULUMI_STACK})"
+echo "  ${on:+$on }curl -i $url/           # X-Color says which colour served you"
+echo "  ${on:+$on }npm run status          # which colour serves, both images, health"
+echo "  ${on:+$on }npm run preview         # what the next pulumi up would do"
+echo "  ${on:+$on }npm run rollback        # traffic back to the standby colour"
 echo "  README.md, Walk-throughs: release, stage, promote, roll back"
 echo
 echo "== clean up"
-echo "  make destroy            # pulumi destroy of stack $PULUMI_STACK: removes its containers and network"
+if [ "$swarm" = swarm ]; then
+    echo "  make swarm-destroy      # pulumi destroy of stack $PULUMI_STACK, then the swarm's nodes and network"
+else
+    echo "  make destroy            # pulumi destroy of stack $PULUMI_STACK: removes its containers and network"
+fi
 [ "$release_code" = 0 ] && [ "$non200" = 0 ] && [ "$errors" = 0 ]

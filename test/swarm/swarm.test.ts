@@ -175,7 +175,7 @@ describe("swarm end to end (multi-node harness, real Pulumi, nginx service)", fu
         assert.match(result.output, /orchestrator: swarm, 2 replicas per colour/);
         assert.match(
             result.output,
-            /green +live +image=bluegreen-sample:2 replicas=2\/2_running_on_\S+,_\S+ health=ok/,
+            /green +live +image=bluegreen-sample:2 replicas=2\/2 nodes=bgswarm-\d,bgswarm-\d health=ok/,
         );
     });
 
