@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 
-.PHONY: setup build lint test test-unit test-providers test-e2e demo destroy bench clean
+.PHONY: setup build lint test test-unit test-providers test-e2e demo destroy swarm-demo swarm-destroy bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -23,8 +23,20 @@ demo: build
 destroy:
 	@$(ENV) bluegreen_check_backend && pulumi destroy --yes --non-interactive --stack "$${PULUMI_STACK:-dev}"
 
+# The demo on a 2-node Docker Swarm made on this machine (scripts/swarm-harness.sh; needs root).
+swarm-demo: build
+	@$(ENV) bash scripts/swarm-demo.sh
+
+# Removes the swarm demo's services, then the swarm itself (its daemons, namespaces and bridge).
+swarm-destroy:
+	@$(ENV) bluegreen_check_backend && bash scripts/swarm-harness.sh on 1 -- pulumi destroy --yes \
+		--non-interactive --stack swarm; bash scripts/swarm-harness.sh down
+
+# The swarm part runs on the multi-node harness (needs root), torn down afterwards even on failure.
 bench: build
-	@$(ENV) node bin/bench/swap.js && node bin/bench/speed.js
+	@$(ENV) node bin/bench/swap.js && node bin/bench/speed.js && \
+		trap 'bash scripts/swarm-harness.sh down' EXIT && bash scripts/swarm-harness.sh up 2 && \
+		bash scripts/swarm-harness.sh on 1 -- node bin/bench/swarm.js
 
 clean:
 	rm -rf bin

@@ -1,9 +1,22 @@
 // `make bench`: swaps under GET and POST keep-alive load through the real stack, against a
 // no-swap baseline and a naive in-place replacement. Prints a table, writes bench/results/.
 import { docker, dockerOk } from "../components/providers/docker";
-import { LoadResult, startLoad } from "../test/support/hey";
 import { benchLog, envNumber, machine, writeResults } from "./report";
+import {
+    CONNECTIONS_PER_METHOD,
+    failedCell,
+    loadSeconds,
+    mean,
+    percentile,
+    ScenarioResult,
+    summarize,
+    Swap,
+    timedUp,
+    underLoad,
+} from "./scenario";
 import { createTestStack, sampleConfig, TestStack } from "../test/support/stack";
+
+export type { ScenarioResult } from "./scenario";
 
 export interface BenchOptions {
     readonly flips: number;
@@ -16,22 +29,6 @@ export interface BenchOptions {
     readonly log: (line: string) => void;
 }
 
-export interface ScenarioResult {
-    readonly name: string;
-    readonly swaps: number;
-    readonly requests: number;
-    readonly failed: number;
-    readonly failedByKind: Record<string, number>;
-    readonly p50Ms: number;
-    readonly p99Ms: number;
-    /** Switch latency per swap: reload signal -> first answer from the new colour on a fresh connection. */
-    readonly switchMs: number[];
-    /** The whole switch step per swap: validate and install the config, signal, first answer. */
-    readonly switchStepMs: number[];
-    /** Wall time of each `pulumi up`. */
-    readonly upSeconds: number[];
-}
-
 export interface BenchResult {
     readonly machine: string;
     readonly date: string;
@@ -40,80 +37,6 @@ export interface BenchResult {
     readonly noChangeUpSeconds: number[];
     readonly flipUpSeconds: number[];
     readonly scenarios: ScenarioResult[];
-}
-
-const CONNECTIONS_PER_METHOD = 10;
-
-function percentile(values: number[], p: number): number {
-    if (values.length === 0) return NaN;
-    const sorted = [...values].sort((a, b) => a - b);
-    return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
-function mean(values: number[]): number {
-    return values.reduce((a, b) => a + b, 0) / values.length;
-}
-
-/** Runs GET and POST load at `rps` in total while `action` runs; the load outlasts it. */
-async function underLoad(options: BenchOptions, seconds: number, action: () => Promise<void>): Promise<LoadResult[]> {
-    const perConnection = Math.max(1, Math.round(options.rps / 2 / CONNECTIONS_PER_METHOD));
-    const url = `http://127.0.0.1:${options.publicPort}/`;
-    const load = Promise.all(
-        (["GET", "POST"] as const).map((method) =>
-            startLoad({ url, seconds, rpsPerConnection: perConnection, connections: CONNECTIONS_PER_METHOD, method }),
-        ),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    await action();
-    return load;
-}
-
-interface Swap {
-    readonly seconds: number;
-    readonly switchMs?: number;
-    readonly prepareMs?: number;
-    readonly reloadVia?: string;
-}
-
-function summarize(name: string, swaps: number, load: LoadResult[], ups: Swap[]): ScenarioResult {
-    const failedByKind: Record<string, number> = {};
-    for (const l of load) {
-        for (const [kind, n] of [...Object.entries(l.statuses), ...Object.entries(l.errors)]) {
-            const key = `${l.method} ${/^\d+$/.test(kind) ? `HTTP ${kind}` : kind}`;
-            failedByKind[key] = (failedByKind[key] ?? 0) + n;
-        }
-    }
-    return {
-        name,
-        swaps,
-        requests: load.reduce((a, l) => a + l.total, 0),
-        failed: load.reduce((a, l) => a + l.failed, 0),
-        failedByKind,
-        p50Ms: Math.max(...load.map((l) => l.p50Ms ?? NaN)),
-        p99Ms: Math.max(...load.map((l) => l.p99Ms ?? NaN)),
-        switchMs: ups.flatMap((u) => (u.switchMs === undefined ? [] : [u.switchMs])),
-        switchStepMs: ups.flatMap((u) => (u.switchMs === undefined ? [] : [u.switchMs + (u.prepareMs ?? 0)])),
-        upSeconds: ups.map((u) => u.seconds),
-    };
-}
-
-async function timedUp(t: TestStack): Promise<Swap> {
-    const started = Date.now();
-    await t.stack.up();
-    const seconds = (Date.now() - started) / 1000;
-    const deployment = await t.stack.exportStack();
-    const resources = (deployment.deployment?.resources ?? []) as {
-        urn: string;
-        outputs?: { switchMs?: number; prepareMs?: number; reloadVia?: string };
-    }[];
-    const sw = resources.find((r) => r.urn.endsWith("::bluegreen-switch"));
-    const outputs = sw?.outputs ?? {};
-    return { seconds, switchMs: outputs.switchMs, prepareMs: outputs.prepareMs, reloadVia: outputs.reloadVia };
-}
-
-/** Estimates how long the load must run to cover `swaps` actions of about `each` seconds. */
-function loadSeconds(swaps: number, each: number): number {
-    return Math.ceil(swaps * each + 8);
 }
 
 /** The baseline we avoid: replace the live container in place (stop old, start new) under load. */
@@ -206,10 +129,7 @@ export function markdownTable(result: BenchResult): string {
     const ms = (values: number[]) =>
         values.length ? `${percentile(values, 50)} / ${percentile(values, 95)} / ${Math.max(...values)}` : "-";
     const rows = result.scenarios.map((s) => {
-        const failedKinds = Object.entries(s.failedByKind)
-            .map(([k, n]) => `${n} ${k}`)
-            .join(", ");
-        const failed = `${s.failed}${failedKinds ? ` (${failedKinds})` : ""}`;
+        const failed = failedCell(s.failed, s.failedByKind);
         const upTime = s.upSeconds.length ? `${mean(s.upSeconds).toFixed(1)} s` : "-";
         return (
             `| ${s.name} | ${s.swaps} | ${s.requests} | ${failed} | ${s.p50Ms.toFixed(1)} / ${s.p99Ms.toFixed(1)} ` +

@@ -97,7 +97,7 @@ async function removeOrphan(inputs: SwarmServiceInputs): Promise<void> {
 }
 
 /** Removes the service and waits (bounded) until its containers on this node are gone. */
-async function removeService(idOrName: string, withVolume: boolean, name = idOrName): Promise<void> {
+export async function removeService(idOrName: string, withVolume: boolean, name = idOrName): Promise<void> {
     const result = await docker(["service", "rm", idOrName]);
     if (result.code !== 0 && !isNotFound(result.stderr)) {
         throw new Error(`docker service rm ${name} failed: ${lastLine(result.stderr)}`);

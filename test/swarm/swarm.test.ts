@@ -10,6 +10,7 @@ import { probe } from "../../components/providers/probe";
 import { assertNoLoss, expectFailure, underLoad } from "../support/load";
 import { startLoad } from "../support/hey";
 import { createTestStack, runCli, sampleConfig, TestStack } from "../support/stack";
+import { nodesOf } from "../support/swarm";
 
 const PUBLIC_PORT = 18680;
 const URL = `http://127.0.0.1:${PUBLIC_PORT}`;
@@ -19,23 +20,6 @@ const HARNESS = path.resolve(__dirname, "../../../scripts/swarm-harness.sh");
 async function serving(): Promise<{ body: string; color: unknown }> {
     const answer = await probe(`${URL}/`, 3000);
     return { body: answer.body, color: answer.headers["x-color"] };
-}
-
-/** Nodes that run a running task of `service`. */
-async function nodesOf(service: string): Promise<string[]> {
-    const out = await dockerOk([
-        "service",
-        "ps",
-        "--filter",
-        "desired-state=running",
-        "--format",
-        "{{.Node}} {{.CurrentState}}",
-        service,
-    ]);
-    return out
-        .split("\n")
-        .filter((line) => / Running /.test(line))
-        .map((line) => line.split(" ")[0]);
 }
 
 /** The worker (not this manager) that runs a task of `service`. */
