@@ -26,4 +26,7 @@ if ! command -v docker-registry >/dev/null 2>&1 || ! command -v htpasswd >/dev/n
     # A real registry on 127.0.0.1 for the image-pull tests, and htpasswd for its logins.
     ensure_debs docker-registry apache2-utils
 fi
+if ! command -v ip >/dev/null 2>&1 || ! command -v nsenter >/dev/null 2>&1 || ! command -v iptables >/dev/null 2>&1; then
+    ensure_debs iproute2 util-linux iptables # the multi-node swarm harness (scripts/swarm-harness.sh)
+fi
 log "ready in $((SECONDS - started)) s; now: . scripts/env.sh"
