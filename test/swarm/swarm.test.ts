@@ -7,6 +7,7 @@ import * as childProcess from "child_process";
 import * as path from "path";
 import { docker, dockerOk } from "../../components/providers/docker";
 import { probe } from "../../components/providers/probe";
+import { RELOAD_VIA_EXEC_ENV } from "../../components/providers/proxySwitch";
 import { assertNoLoss, expectFailure, underLoad } from "../support/load";
 import { startLoad } from "../support/hey";
 import { createTestStack, runCli, sampleConfig, TestStack } from "../support/stack";
@@ -163,12 +164,23 @@ describe("swarm end to end (multi-node harness, real Pulumi, nginx service)", fu
         );
     });
 
-    it("rolls back to blue under load: 0 failed requests", async () => {
-        const { result, load } = await underLoad(URL, 10, async () => runCli(t, "rollback"));
-        assert.strictEqual(result.code, 0, result.output);
-        assertNoLoss(load);
+    it("rolls back to blue under load, reloading as with a remote manager: 0 failed requests", async () => {
+        // The reload through the Docker API (docker exec), as when DOCKER_HOST is ssh:// or tcp://.
+        process.env[RELOAD_VIA_EXEC_ENV] = "1";
+        try {
+            const { result, load } = await underLoad(URL, 10, async () => runCli(t, "rollback"));
+            assert.strictEqual(result.code, 0, result.output);
+            assertNoLoss(load);
+        } finally {
+            delete process.env[RELOAD_VIA_EXEC_ENV];
+        }
         assert.strictEqual((await t.stack.outputs()).liveColor.value, "blue");
         assert.strictEqual((await serving()).color, "blue");
+        const state = (await t.stack.exportStack()).deployment as {
+            resources: { urn: string; outputs?: { reloadVia?: string } }[];
+        };
+        const proxySwitch = state.resources.find((r) => r.urn.endsWith("::bluegreen-switch"));
+        assert.strictEqual(proxySwitch?.outputs?.reloadVia, "exec");
     });
 
     it("a never-healthy release fails within the health timeout, blue keeps serving", async () => {
