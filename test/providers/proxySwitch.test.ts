@@ -115,12 +115,14 @@ describe("proxy switch (real nginx in Docker)", function () {
         try {
             const blue = await applySwitch(switchInputs("blue", proxyId));
             assert.strictEqual(blue.reloadVia, "exec");
+            assert.strictEqual(blue.prepareVia, "exec");
             assert.strictEqual((await probe(`${publicUrl}/`, 2000)).headers["x-color"], "blue");
         } finally {
             delete process.env[RELOAD_VIA_EXEC_ENV];
         }
         const green = await applySwitch(switchInputs("green", proxyId));
         assert.strictEqual(green.reloadVia, "signal", "the local engine's nginx master gets the signal directly");
+        assert.strictEqual(green.prepareVia, "nsenter", "and the config is installed in its namespaces");
         assert.strictEqual((await probe(`${publicUrl}/`, 2000)).headers["x-color"], "green");
     });
 
