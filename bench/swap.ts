@@ -145,7 +145,7 @@ export function markdownTable(result: BenchResult): string {
         ...rows,
         "",
         `Switch: from nginx's reload signal to the first answer of the new colour on a fresh connection. Switch ` +
-            `step: validating and installing the config first (one docker exec), then the switch.`,
+            `step: validating and installing the config first (nsenter into the proxy on a local engine, else docker exec), then the switch.`,
         `Without load (median of 4 each, interleaved), a flip-only \`pulumi up\` took ${flipUp.toFixed(1)} s ` +
             `against ${noChange.toFixed(1)} s for a no-change one: ${(flipUp / noChange).toFixed(2)}x.`,
         `Load: ${result.options.rps} rps in total (GET and POST, ${CONNECTIONS_PER_METHOD} keep-alive connections ` +
