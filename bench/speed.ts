@@ -163,6 +163,11 @@ export function speedTable(result: SpeedResult): string {
         (
             median(timings["rollback pulumi up --skip-preview"]) / median(timings["no-change pulumi up --skip-preview"])
         ).toFixed(2);
+    // Both commands run back to back in each round, so drift in the machine hits both alike.
+    const paired = (timings: Timings) => {
+        const noChange = timings["no-change pulumi up --skip-preview"];
+        return median(timings["rollback pulumi up --skip-preview"].map((s, i) => s / noChange[i])).toFixed(2);
+    };
     const failedKinds = Object.entries(result.load.failedByKind)
         .map(([k, n]) => `${n} ${k}`)
         .join(", ");
@@ -172,7 +177,8 @@ export function speedTable(result: SpeedResult): string {
         ...rows,
         "",
         `A rollback's \`pulumi up\` against a no-change one (both \`--skip-preview\`, as the helpers run it): ` +
-            `${ratio(result.idle)}x idle, ${ratio(result.loaded)}x under load.`,
+            `${ratio(result.idle)}x idle, ${ratio(result.loaded)}x under load (ratio of the medians); paired within ` +
+            `each round, median ${paired(result.idle)}x idle, ${paired(result.loaded)}x under load.`,
         `Load: ${result.options.rps} rps in total (GET and POST, 10 keep-alive connections each, Debian's hey) ` +
             `during the loaded rounds: ${result.load.requests} requests, ${result.load.failed} failed` +
             `${failedKinds ? ` (${failedKinds})` : ""}.`,

@@ -45,11 +45,13 @@ export const DEFAULTS = {
     appPort: 8080,
     healthPath: "/health",
     healthTimeoutSeconds: 60,
-    // Three consecutive 2xx on fresh connections, 100 ms apart: the colour answers steadily, not
-    // once by luck, and the gate costs 0.2 s once it answers (a release waits for it, and so does a
-    // rollback). Longer spacing proves little more for a container that is already up; until the
-    // first answer the gate retries every 50 ms (healthCheck.ts). Raise both for slow starters.
-    healthIntervalMs: 100,
+    // Three consecutive 2xx on fresh connections, 50 ms apart: the colour answers steadily, not
+    // once by luck (kamal-proxy and Docker's own health checks take one success), and the gate
+    // costs 0.1 s once it answers; a release waits for it, and so does a rollback, so every 50 ms
+    // is wall time users see. Longer spacing proves little more for a container that already
+    // answers; until the first answer the gate retries every 50 ms too (healthCheck.ts). Raise the
+    // interval and the threshold for apps that answer before they are ready.
+    healthIntervalMs: 50,
     healthyThreshold: 3,
     // The official image, pinned, for users with a registry (>= 1.27.4 for keepalive_min_timeout).
     proxyImage: "nginx:1.28.0",

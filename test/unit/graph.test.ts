@@ -204,7 +204,7 @@ describe("resource graph (mocks)", () => {
         assert.strictEqual(green.containerId, "bluegreen-green-container-cid");
         assert.strictEqual(green.live, true);
         assert.strictEqual(byName("bluegreen-blue-health").inputs.live, false);
-        assert.deepStrictEqual([green.timeoutSeconds, green.intervalMs, green.threshold], [60, 100, 3]);
+        assert.deepStrictEqual([green.timeoutSeconds, green.intervalMs, green.threshold], [60, 50, 3]);
     });
 
     it("switches the proxy to the live colour after its health check", async () => {
