@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { dockerOk } from "../../components/providers/docker";
+import { docker, dockerOk } from "../../components/providers/docker";
 import { probe, sleep } from "../../components/providers/probe";
 
 export interface TestRegistry {
@@ -95,6 +95,21 @@ export async function startRegistry(login?: { username: string; password: string
             return ref;
         },
         async stop() {
+            // Everything pulled from it, by tag and by digest (a moved tag leaves its old image
+            // behind, named only by digest). Untagging never touches the local images' own names.
+            const refs = await docker([
+                "images",
+                "--digests",
+                "--filter",
+                `reference=${host}/*/*`,
+                "--format",
+                "{{.Repository}}:{{.Tag}} {{.Repository}}@{{.Digest}}",
+            ]);
+            for (const ref of refs.stdout
+                .split(/\s+/)
+                .filter((r) => r && !r.endsWith(":<none>") && !r.endsWith("@<none>"))) {
+                await docker(["image", "rm", ref]);
+            }
             child.kill("SIGTERM");
             await Promise.race([exited, sleep(5000)]);
             if (child.exitCode === null) child.kill("SIGKILL");
