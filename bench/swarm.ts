@@ -10,7 +10,7 @@ import { renderProxyConfig, NGINX_CONF_PATH, PROXY_LISTEN_PORT } from "../compon
 import { LoadResult } from "../test/support/hey";
 import { createTestStack, sampleConfig } from "../test/support/stack";
 import { nodesOf } from "../test/support/swarm";
-import { removeService } from "../components/providers/swarmService";
+import { removeService, serviceContainers } from "../components/providers/swarmService";
 import { benchLog, envNumber, machine, writeResults } from "./report";
 import {
     CONNECTIONS_PER_METHOD,
@@ -111,15 +111,8 @@ async function checkManager(): Promise<string[]> {
  * without the connection number, addresses and timestamps.
  */
 async function nginxErrors(service: string): Promise<Record<string, number>> {
-    const ids = await dockerOk([
-        "ps",
-        "--all",
-        "--quiet",
-        "--filter",
-        `label=com.docker.swarm.service.name=${service}`,
-    ]);
     const counts: Record<string, number> = {};
-    for (const id of ids.split("\n").filter(Boolean)) {
+    for (const id of (await serviceContainers(service, "all")) ?? []) {
         const logs = await docker(["logs", id]);
         for (const line of `${logs.stdout}\n${logs.stderr}`.split("\n")) {
             const match = /\[(warn|error|crit|alert|emerg)\] \d+#\d+: (?:\*\d+ )?(.*)$/.exec(line);

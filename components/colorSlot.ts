@@ -4,7 +4,21 @@ import { containerName, loopbackUrl, MANAGED_LABEL } from "./names";
 import { ContainerHandle, Engine, ImageHandle } from "./engine";
 import { HealthCheck } from "./providers/healthCheck";
 
-export interface ColorSlotArgs {
+/** How a colour's health gate probes it; the same on one engine and on a swarm. */
+export interface SlotHealth {
+    /** Port the app listens on inside its container. */
+    readonly appPort: number;
+    /** Health endpoint path, e.g. `/health`. */
+    readonly healthPath: string;
+    /** Give up after this many seconds without `healthyThreshold` consecutive 2xx (from every replica). */
+    readonly healthTimeoutSeconds: number;
+    /** Pause between probes once the colour answers. */
+    readonly healthIntervalMs: number;
+    /** Consecutive 2xx answers needed (from each replica). */
+    readonly healthyThreshold: number;
+}
+
+export interface ColorSlotArgs extends SlotHealth {
     /** Stack name; the container is called `<stack>-<color>`. */
     readonly stack: string;
     readonly color: Color;
@@ -19,16 +33,6 @@ export interface ColorSlotArgs {
     readonly network: pulumi.Input<string>;
     /** Loopback preview port on the host (published on 127.0.0.1 only). */
     readonly hostPort: number;
-    /** Port the app listens on inside its container. */
-    readonly appPort: number;
-    /** Health endpoint path, e.g. `/health`. */
-    readonly healthPath: string;
-    /** Give up after this many seconds without `healthyThreshold` consecutive 2xx. */
-    readonly healthTimeoutSeconds: number;
-    /** Pause between probes. */
-    readonly healthIntervalMs: number;
-    /** Consecutive 2xx answers needed. */
-    readonly healthyThreshold: number;
     /** Whether this colour serves traffic after this update; becoming live re-runs the health check. */
     readonly live: boolean;
 }

@@ -23,6 +23,8 @@ export interface ProxyArgs {
 export class Proxy extends pulumi.ComponentResource {
     public readonly image: ImageHandle;
     public readonly container: ContainerHandle;
+    /** Changes whenever the proxy's container does: the switch then applies its config again. */
+    public readonly revision: pulumi.Output<string>;
     public readonly name: string;
 
     constructor(name: string, args: ProxyArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -43,6 +45,8 @@ export class Proxy extends pulumi.ComponentResource {
             { ...this.image, ref: args.image },
             { parent: this },
         );
+
+        this.revision = this.container.containerId;
 
         this.registerOutputs({ containerId: this.container.containerId });
     }

@@ -59,13 +59,6 @@ export class BlueGreenService extends pulumi.ComponentResource {
             { parent: this, dependsOn: [guard] },
         );
 
-        const health = {
-            appPort: s.appPort,
-            healthPath: s.healthPath,
-            healthTimeoutSeconds: s.healthTimeoutSeconds,
-            healthIntervalMs: s.healthIntervalMs,
-            healthyThreshold: s.healthyThreshold,
-        };
         // On a swarm, the proxy comes first: the colours' gates probe their replicas from its task.
         const swarmProxy = swarm
             ? new SwarmProxy(
@@ -82,52 +75,40 @@ export class BlueGreenService extends pulumi.ComponentResource {
                   { parent: this, dependsOn: [guard] },
               )
             : undefined;
-        const swarmSlot = (color: Color, proxy: SwarmProxy) =>
-            new SwarmColorSlot(
-                `${name}-${color}`,
-                {
-                    stack,
-                    color,
-                    engine,
-                    image: imageOf(s, color),
-                    network: network.name,
-                    replicas: s.replicas,
-                    previewPort: portOf(s, color),
-                    ...health,
-                    live: color === s.liveColor,
-                    proxyService: proxy.name,
-                    proxy: proxy.service.resource,
-                },
-                { parent: this, dependsOn: [guard] },
-            );
-        const slot = (color: Color) =>
-            swarmProxy
-                ? swarmSlot(color, swarmProxy)
-                : new ColorSlot(
+        const slot = (color: Color) => {
+            const common = {
+                stack,
+                color,
+                engine,
+                image: imageOf(s, color),
+                network: network.name,
+                appPort: s.appPort,
+                healthPath: s.healthPath,
+                healthTimeoutSeconds: s.healthTimeoutSeconds,
+                healthIntervalMs: s.healthIntervalMs,
+                healthyThreshold: s.healthyThreshold,
+                live: color === s.liveColor,
+            };
+            const opts = { parent: this, dependsOn: [guard] };
+            return swarmProxy
+                ? new SwarmColorSlot(
                       `${name}-${color}`,
-                      {
-                          stack,
-                          color,
-                          engine,
-                          image: imageOf(s, color),
-                          network: network.name,
-                          hostPort: portOf(s, color),
-                          ...health,
-                          live: color === s.liveColor,
-                      },
-                      { parent: this, dependsOn: [guard] },
-                  );
+                      { ...common, replicas: s.replicas, previewPort: portOf(s, color), proxy: swarmProxy },
+                      opts,
+                  )
+                : new ColorSlot(`${name}-${color}`, { ...common, hostPort: portOf(s, color) }, opts);
+        };
         this.slots = { blue: slot("blue"), green: slot("green") };
         this.blueUrl = this.slots.blue.url;
         this.greenUrl = this.slots.green.url;
 
-        const proxy = swarmProxy
-            ? { name: swarmProxy.name, revision: swarmProxy.service.serviceId }
-            : new Proxy(
-                  `${name}-proxy`,
-                  { stack, engine, image: s.proxyImage, network: network.name, publicPort: s.publicPort },
-                  { parent: this, dependsOn: [guard] },
-              );
+        const proxy =
+            swarmProxy ??
+            new Proxy(
+                `${name}-proxy`,
+                { stack, engine, image: s.proxyImage, network: network.name, publicPort: s.publicPort },
+                { parent: this, dependsOn: [guard] },
+            );
 
         const live = this.slots[s.liveColor];
         this.switchGates = [live.healthCheck];
@@ -156,7 +137,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
             `${name}-switch`,
             {
                 proxyContainer: proxy.name,
-                proxyContainerId: "revision" in proxy ? proxy.revision : proxy.container.containerId,
+                proxyContainerId: proxy.revision,
                 ...target,
                 configVersion: renderProxyConfig(target, routing).version,
                 publicUrl: this.url,

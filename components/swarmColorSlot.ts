@@ -3,8 +3,10 @@ import { Color } from "./config";
 import { Engine, ImageHandle, ServiceHandle } from "./engine";
 import { containerName, loopbackUrl, MANAGED_LABEL, tasksHost } from "./names";
 import { HealthCheck } from "./providers/healthCheck";
+import { SlotHealth } from "./colorSlot";
+import { SwarmProxy } from "./swarmProxy";
 
-export interface SwarmColorSlotArgs {
+export interface SwarmColorSlotArgs extends SlotHealth {
     /** Stack name; the service is called `<stack>-<color>`. */
     readonly stack: string;
     readonly color: Color;
@@ -18,22 +20,10 @@ export interface SwarmColorSlotArgs {
     readonly replicas: number;
     /** The proxy's preview port for this colour, on the manager's 127.0.0.1. */
     readonly previewPort: number;
-    /** Port the app listens on inside its container. */
-    readonly appPort: number;
-    /** Health endpoint path, e.g. `/health`. */
-    readonly healthPath: string;
-    /** Give up after this many seconds without every replica healthy. */
-    readonly healthTimeoutSeconds: number;
-    /** Pause between probe rounds once a replica answers. */
-    readonly healthIntervalMs: number;
-    /** Consecutive 2xx answers needed from each replica. */
-    readonly healthyThreshold: number;
     /** Whether this colour serves traffic after this update; becoming live re-runs the health check. */
     readonly live: boolean;
-    /** The proxy's service: the gate probes the replicas from its task, inside the overlay network. */
-    readonly proxyService: string;
-    /** The proxy's resource: the gate needs its task running. */
-    readonly proxy: pulumi.Resource;
+    /** The proxy: the gate probes the replicas from its task, inside the overlay network. */
+    readonly proxy: SwarmProxy;
 }
 
 /** One colour on a swarm: its service of `replicas` tasks and the gate over every one of them. */
@@ -80,13 +70,13 @@ export class SwarmColorSlot extends pulumi.ComponentResource {
                 replicaSet: pulumi.output(args.network).apply((network) => ({
                     service,
                     network,
-                    probeFrom: args.proxyService,
+                    probeFrom: args.proxy.name,
                     port: args.appPort,
                     path: args.healthPath,
                     replicas: args.replicas,
                 })),
             },
-            { parent: this, dependsOn: [args.proxy] },
+            { parent: this, dependsOn: [args.proxy.service.resource] },
         );
 
         this.registerOutputs({ url: this.url, serviceId: this.service.serviceId });

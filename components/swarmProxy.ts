@@ -45,6 +45,8 @@ export interface SwarmProxyArgs {
 export class SwarmProxy extends pulumi.ComponentResource {
     public readonly image: ImageHandle;
     public readonly service: ServiceHandle;
+    /** Changes whenever the proxy's service does (its config volume outlives task restarts). */
+    public readonly revision: pulumi.Output<string>;
     public readonly name: string;
 
     constructor(name: string, args: SwarmProxyArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -77,6 +79,8 @@ export class SwarmProxy extends pulumi.ComponentResource {
             { ...this.image, ref: args.image },
             { parent: this },
         );
+
+        this.revision = this.service.serviceId;
 
         this.registerOutputs({ serviceId: this.service.serviceId });
     }

@@ -3,6 +3,7 @@
 import { describeReplica, ReplicaGate, ReplicaProbe } from "../replicaGate";
 import { docker, dockerOk } from "./docker";
 import { FIRST_ANSWER_RETRY_MS, sleep } from "./probe";
+import { serviceContainers } from "./swarmService";
 import type { HealthGate, HealthReport } from "./healthCheck";
 
 /** A colour's replicas and how to reach them. */
@@ -39,15 +40,7 @@ interface TaskJson {
 
 /** The running container of a service's task on this node (the proxy is pinned to the manager). */
 export async function taskContainer(service: string): Promise<string | undefined> {
-    const ids = await docker([
-        "ps",
-        "--quiet",
-        "--filter",
-        `label=com.docker.swarm.service.name=${service}`,
-        "--filter",
-        "status=running",
-    ]);
-    return ids.code === 0 ? ids.stdout.trim().split("\n").filter(Boolean)[0] : undefined;
+    return (await serviceContainers(service, "running"))?.[0];
 }
 
 async function nodeNames(): Promise<Map<string, string>> {

@@ -96,6 +96,13 @@ async function removeOrphan(inputs: SwarmServiceInputs): Promise<void> {
     await removeService(inputs.name, inputs.filesDir !== "");
 }
 
+/** IDs of a service's task containers on this node (running ones, or all); undefined when docker fails. */
+export async function serviceContainers(service: string, which: "running" | "all"): Promise<string[] | undefined> {
+    const state = which === "running" ? ["--filter", "status=running"] : ["--all"];
+    const ids = await docker(["ps", "--quiet", ...state, "--filter", `label=com.docker.swarm.service.name=${service}`]);
+    return ids.code === 0 ? ids.stdout.split("\n").filter(Boolean) : undefined;
+}
+
 /** Removes the service and waits (bounded) until its containers on this node are gone. */
 export async function removeService(idOrName: string, withVolume: boolean, name = idOrName): Promise<void> {
     const result = await docker(["service", "rm", idOrName]);
@@ -104,14 +111,7 @@ export async function removeService(idOrName: string, withVolume: boolean, name 
     }
     const deadline = Date.now() + GONE_TIMEOUT_MS;
     while (Date.now() < deadline) {
-        const left = await docker([
-            "ps",
-            "--all",
-            "--quiet",
-            "--filter",
-            `label=com.docker.swarm.service.name=${name}`,
-        ]);
-        if (left.code === 0 && left.stdout.trim() === "") {
+        if ((await serviceContainers(name, "all"))?.length === 0) {
             break;
         }
         await sleep(200);
