@@ -3,12 +3,24 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { EngineName, ENGINE_NAMES } from "../components/engine";
 
 const RESULTS = path.resolve(__dirname, "../../bench/results");
 
 /** A number from the environment, or the default. */
 export function envNumber(name: string, fallback: number): number {
     return Number(process.env[name] ?? fallback);
+}
+
+/** The engines a bench compares: BENCH_ENGINES (space-separated), by default both. */
+export function benchEngines(): EngineName[] {
+    const names = (process.env.BENCH_ENGINES ?? "docker-provider docker-cli").split(/\s+/).filter((n) => n !== "");
+    for (const name of names) {
+        if (!(ENGINE_NAMES as readonly string[]).includes(name)) {
+            throw new Error(`BENCH_ENGINES: ${name} is not one of ${ENGINE_NAMES.join(", ")}`);
+        }
+    }
+    return names as EngineName[];
 }
 
 export function benchLog(line: string): void {

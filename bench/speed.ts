@@ -1,19 +1,23 @@
 // `make bench`, release speed: wall time of the commands users run (`npm run release`, `npm run
 // rollback`), a no-change `pulumi up` and an empty program's `pulumi up`, in one run on one
-// machine, idle and under the swap bench's GET and POST keep-alive load. Medians; prints a table
-// and writes bench/results/speed.{md,json}.
+// machine, on each engine side by side (one stack per engine, rounds interleaved), idle and under
+// the swap bench's GET and POST keep-alive load. Also the bytes each release adds to the file
+// backend. Medians; prints a table and writes bench/results/speed.{md,json}.
 import * as childProcess from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { EngineName } from "../components/engine";
 import { stackConfig } from "../scripts/stackFiles";
 import { LoadResult, startLoad } from "../test/support/hey";
-import { benchLog, envNumber, machine, writeResults } from "./report";
+import { benchEngines, benchLog, envNumber, machine, writeResults } from "./report";
 import { createTestStack, sampleConfig, TestStack } from "../test/support/stack";
 
 const REPO = path.resolve(__dirname, "../..");
 
 export interface SpeedOptions {
+    /** One stack per engine, measured in the same rounds. */
+    readonly engines: readonly EngineName[];
     /** Measurements of each command, idle and under load. */
     readonly rounds: number;
     /** Total request rate of the load, split evenly between GET and POST. */
@@ -29,8 +33,11 @@ export interface SpeedResult {
     readonly machine: string;
     readonly date: string;
     readonly options: Omit<SpeedOptions, "log">;
-    readonly idle: Timings;
-    readonly loaded: Timings;
+    /** By engine; the empty program's rows are under "empty". */
+    readonly idle: Record<string, Timings>;
+    readonly loaded: Record<string, Timings>;
+    /** Bytes each `npm run release` added to its stack's file backend (state, history, backups), by engine. */
+    readonly stateBytesPerRelease: Record<string, number[]>;
     /** Requests sent and lost during the loaded measurements. */
     readonly load: { requests: number; failed: number; failedByKind: Record<string, number> };
 }
@@ -44,6 +51,17 @@ function timed(command: string, args: string[], cwd: string, env: NodeJS.Process
         throw new Error(`${command} ${args.join(" ")} exited ${result.status}: ${output}`);
     }
     return seconds;
+}
+
+/** Bytes of every file under `dir`. */
+function treeBytes(dir: string): number {
+    let total = 0;
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+        if (entry.isFile()) {
+            total += fs.statSync(path.join(entry.parentPath, entry.name)).size;
+        }
+    }
+    return total;
 }
 
 function median(values: number[]): number {
@@ -66,56 +84,91 @@ function emptyProgram(t: TestStack): { dir: string; env: NodeJS.ProcessEnv } {
 
 export async function runSpeedBench(options: SpeedOptions): Promise<SpeedResult> {
     const { log, ...settings } = options;
-    const t = await createTestStack("speed", sampleConfig(options.publicPort));
-    const env = { ...process.env, ...t.env, PULUMI_STACK: t.name };
-    const empty = emptyProgram(t);
+    const stacks: [EngineName, TestStack][] = [];
+    for (const [i, engine] of options.engines.entries()) {
+        const port = options.publicPort + 10 * i;
+        stacks.push([engine, await createTestStack(`speed${i}`, { ...sampleConfig(port), engine })]);
+    }
+    const empty = emptyProgram(stacks[0][1]);
     const up = ["up", "--yes", "--non-interactive", "--stack"];
-    /** One round: each command once, interleaved so drift in the machine hits all alike. */
-    const round = (into: Timings) => {
-        const add = (name: string, seconds: number) => (into[name] ??= []).push(seconds);
-        // A release puts an image on the idle colour that neither colour runs yet.
-        const config = stackConfig(t.workDir, t.name) ?? {};
-        const image = ["1", "2", "3"]
-            .map((v) => `bluegreen-sample:${v}`)
-            .find((i) => i !== config.blueImage && i !== config.greenImage)!;
-        add("npm run release", timed("npm", ["run", "--silent", "release", "--", image], t.workDir, env));
-        add("npm run rollback", timed("npm", ["run", "--silent", "rollback"], t.workDir, env));
-        add("no-change pulumi up --skip-preview", timed("pulumi", [...up, t.name, "--skip-preview"], t.workDir, env));
-        add("no-change pulumi up", timed("pulumi", [...up, t.name], t.workDir, env));
-        // The rollback's own `pulumi up`, as the helper runs it: one config change, no preview.
-        const live = JSON.parse(
-            childProcess.execFileSync("pulumi", ["stack", "output", "--json", "--stack", t.name], {
-                cwd: t.workDir,
-                env,
-                encoding: "utf8",
-            }),
-        ).liveColor as string;
-        const other = live === "blue" ? "green" : "blue";
+    const stateBytesPerRelease: Record<string, number[]> = {};
+    /** One round: each command once per engine, interleaved so drift in the machine hits all alike. */
+    const round = (into: Record<string, Timings>) => {
+        const add = (group: string, name: string, seconds: number) => ((into[group] ??= {})[name] ??= []).push(seconds);
+        for (const [engine, t] of stacks) {
+            const env = { ...process.env, ...t.env, PULUMI_STACK: t.name };
+            // A release puts an image on the idle colour that neither colour runs yet.
+            const config = stackConfig(t.workDir, t.name) ?? {};
+            const image = ["1", "2", "3"]
+                .map((v) => `bluegreen-sample:${v}`)
+                .find((i) => i !== config.blueImage && i !== config.greenImage)!;
+            const stateDir = path.join(t.workDir, ".state");
+            const before = treeBytes(stateDir);
+            add(engine, "npm run release", timed("npm", ["run", "--silent", "release", "--", image], t.workDir, env));
+            (stateBytesPerRelease[engine] ??= []).push(treeBytes(stateDir) - before);
+            add(engine, "npm run rollback", timed("npm", ["run", "--silent", "rollback"], t.workDir, env));
+            add(
+                engine,
+                "no-change pulumi up --skip-preview",
+                timed("pulumi", [...up, t.name, "--skip-preview"], t.workDir, env),
+            );
+            add(engine, "no-change pulumi up", timed("pulumi", [...up, t.name], t.workDir, env));
+            // The rollback's own `pulumi up`, as the helper runs it: one config change, no preview.
+            const live = JSON.parse(
+                childProcess.execFileSync("pulumi", ["stack", "output", "--json", "--stack", t.name], {
+                    cwd: t.workDir,
+                    env,
+                    encoding: "utf8",
+                }),
+            ).liveColor as string;
+            const other = live === "blue" ? "green" : "blue";
+            add(
+                engine,
+                "rollback pulumi up --skip-preview",
+                timed(
+                    "pulumi",
+                    [...up, t.name, "--skip-preview", "-c", `bluegreen:liveColor=${other}`],
+                    t.workDir,
+                    env,
+                ),
+            );
+        }
         add(
-            "rollback pulumi up --skip-preview",
-            timed("pulumi", [...up, t.name, "--skip-preview", "-c", `bluegreen:liveColor=${other}`], t.workDir, env),
-        );
-        add(
+            "empty",
             "empty program pulumi up --skip-preview",
             timed("pulumi", [...up, empty.env.PULUMI_STACK!, "--skip-preview"], empty.dir, empty.env),
         );
-        add("empty program pulumi up", timed("pulumi", [...up, empty.env.PULUMI_STACK!], empty.dir, empty.env));
+        add(
+            "empty",
+            "empty program pulumi up",
+            timed("pulumi", [...up, empty.env.PULUMI_STACK!], empty.dir, empty.env),
+        );
     };
     try {
-        log("deploying the speed bench stack");
-        await t.stack.up();
+        for (const [engine, t] of stacks) {
+            log(`deploying the speed bench stack on ${engine}`);
+            await t.stack.up();
+        }
         timed("pulumi", [...up, empty.env.PULUMI_STACK!], empty.dir, empty.env);
-        const idle: Timings = {};
-        const loaded: Timings = {};
+        const idle: Record<string, Timings> = {};
+        const loaded: Record<string, Timings> = {};
         for (let i = 0; i < options.rounds; i++) {
             log(`idle round ${i + 1}/${options.rounds}`);
             round(idle);
         }
-        const perConnection = Math.max(1, Math.round(options.rps / 2 / 10));
-        const url = `http://127.0.0.1:${options.publicPort}/`;
-        const seconds = Math.ceil(options.rounds * 25 + 10);
-        const load: Promise<LoadResult>[] = (["GET", "POST"] as const).map((method) =>
-            startLoad({ url, seconds, rpsPerConnection: perConnection, connections: 10, method }),
+        // The load is split over the stacks: each engine's proxy gets the same share.
+        const perConnection = Math.max(1, Math.round(options.rps / 2 / 10 / stacks.length));
+        const seconds = Math.ceil(options.rounds * 25 * stacks.length + 10);
+        const load: Promise<LoadResult>[] = stacks.flatMap((_, i) =>
+            (["GET", "POST"] as const).map((method) =>
+                startLoad({
+                    url: `http://127.0.0.1:${options.publicPort + 10 * i}/`,
+                    seconds,
+                    rpsPerConnection: perConnection,
+                    connections: 10,
+                    method,
+                }),
+            ),
         );
         await new Promise((resolve) => setTimeout(resolve, 1000));
         for (let i = 0; i < options.rounds; i++) {
@@ -136,6 +189,7 @@ export async function runSpeedBench(options: SpeedOptions): Promise<SpeedResult>
             options: settings,
             idle,
             loaded,
+            stateBytesPerRelease,
             load: {
                 requests: results.reduce((a, l) => a + l.total, 0),
                 failed: results.reduce((a, l) => a + l.failed, 0),
@@ -143,7 +197,9 @@ export async function runSpeedBench(options: SpeedOptions): Promise<SpeedResult>
             },
         };
     } finally {
-        await t.cleanup();
+        for (const [, t] of stacks) {
+            await t.cleanup();
+        }
         childProcess.spawnSync("pulumi", ["destroy", "--yes", "--non-interactive"], { cwd: empty.dir, env: empty.env });
         childProcess.spawnSync("pulumi", ["stack", "rm", "--yes", "--non-interactive"], {
             cwd: empty.dir,
@@ -154,41 +210,49 @@ export async function runSpeedBench(options: SpeedOptions): Promise<SpeedResult>
 }
 
 export function speedTable(result: SpeedResult): string {
+    const engines = result.options.engines;
     const cell = (values: number[] | undefined) =>
         values && values.length ? `${median(values).toFixed(2)} (${values.map((v) => v.toFixed(2)).join(", ")})` : "-";
-    const rows = Object.keys(result.idle).map(
-        (name) => `| \`${name}\` | ${cell(result.idle[name])} | ${cell(result.loaded[name])} |`,
+    const names = [...Object.keys(result.idle[engines[0]] ?? {}), ...Object.keys(result.idle.empty ?? {})];
+    const group = (name: string, engine: string) => (name.startsWith("empty") ? "empty" : engine);
+    const rows = names.map(
+        (name) =>
+            `| \`${name}\` | ${engines.map((e) => cell(result.idle[group(name, e)]?.[name])).join(" | ")} | ` +
+            `${engines.map((e) => cell(result.loaded[group(name, e)]?.[name])).join(" | ")} |`,
     );
     const ratio = (timings: Timings) =>
         (
             median(timings["rollback pulumi up --skip-preview"]) / median(timings["no-change pulumi up --skip-preview"])
         ).toFixed(2);
-    // Both commands run back to back in each round, so drift in the machine hits both alike.
-    const paired = (timings: Timings) => {
-        const noChange = timings["no-change pulumi up --skip-preview"];
-        return median(timings["rollback pulumi up --skip-preview"].map((s, i) => s / noChange[i])).toFixed(2);
-    };
+    const kib = (values: number[]) => `${(median(values) / 1024).toFixed(1)} KiB`;
     const failedKinds = Object.entries(result.load.failedByKind)
         .map(([k, n]) => `${n} ${k}`)
         .join(", ");
     return [
-        "| command | idle: median s (each run) | under load: median s (each run) |",
-        "| --- | --- | --- |",
+        `| command | ${engines.map((e) => `${e} idle: median s (each run)`).join(" | ")} | ` +
+            `${engines.map((e) => `${e} under load: median s (each run)`).join(" | ")} |`,
+        `| --- | ${engines.map(() => "---").join(" | ")} | ${engines.map(() => "---").join(" | ")} |`,
         ...rows,
         "",
-        `A rollback's \`pulumi up\` against a no-change one (both \`--skip-preview\`, as the helpers run it): ` +
-            `${ratio(result.idle)}x idle, ${ratio(result.loaded)}x under load (ratio of the medians); paired within ` +
-            `each round, median ${paired(result.idle)}x idle, ${paired(result.loaded)}x under load.`,
-        `Load: ${result.options.rps} rps in total (GET and POST, 10 keep-alive connections each, Debian's hey) ` +
-            `during the loaded rounds: ${result.load.requests} requests, ${result.load.failed} failed` +
+        `A rollback's \`pulumi up\` against a no-change one (both \`--skip-preview\`, as the helpers run it), ` +
+            `ratio of the medians idle / under load: ` +
+            engines.map((e) => `${e} ${ratio(result.idle[e])}x / ${ratio(result.loaded[e])}x`).join(", ") +
+            ".",
+        `State added to the file backend per \`npm run release\` (state, history, backups; median of ` +
+            `${result.stateBytesPerRelease[engines[0]]?.length ?? 0}): ` +
+            engines.map((e) => `${e} ${kib(result.stateBytesPerRelease[e] ?? [])}`).join(", ") +
+            ".",
+        `Load: ${result.options.rps} rps in total over ${engines.length} stacks (GET and POST, 10 keep-alive connections ` +
+            `each, Debian's hey) during the loaded rounds: ${result.load.requests} requests, ${result.load.failed} failed` +
             `${failedKinds ? ` (${failedKinds})` : ""}.`,
-        `Rounds: ${result.options.rounds}, each command once per round, interleaved. Machine: ${result.machine}. ` +
+        `Rounds: ${result.options.rounds}, each command once per round and engine, interleaved. Machine: ${result.machine}. ` +
             `Date: ${result.date}.`,
     ].join("\n");
 }
 
 async function main(): Promise<void> {
     const result = await runSpeedBench({
+        engines: benchEngines(),
         rounds: envNumber("BENCH_SPEED_ROUNDS", 5),
         rps: envNumber("BENCH_RPS", 500),
         publicPort: envNumber("BENCH_SPEED_PORT", 19280),

@@ -1,7 +1,8 @@
 // `make bench`: swaps under GET and POST keep-alive load through the real stack, against a
 // no-swap baseline and a naive in-place replacement. Prints a table, writes bench/results/.
 import { docker, dockerOk } from "../components/providers/docker";
-import { benchLog, envNumber, machine, writeResults } from "./report";
+import { EngineName } from "../components/engine";
+import { benchEngines, benchLog, envNumber, machine, writeResults } from "./report";
 import {
     CONNECTIONS_PER_METHOD,
     failedCell,
@@ -14,11 +15,14 @@ import {
     timedUp,
     underLoad,
 } from "./scenario";
+import { TEST_ENGINE } from "../test/support/engine";
 import { createTestStack, sampleConfig, TestStack } from "../test/support/stack";
 
 export type { ScenarioResult } from "./scenario";
 
 export interface BenchOptions {
+    /** The engine of the bench stack; the suites' engine (BLUEGREEN_ENGINE) when unset. */
+    readonly engine?: EngineName;
     readonly flips: number;
     readonly releases: number;
     readonly naiveSwaps: number;
@@ -36,6 +40,7 @@ export interface BenchResult {
     /** Without load: no-change `pulumi up` and flip-only `pulumi up` on the same stack. */
     readonly noChangeUpSeconds: number[];
     readonly flipUpSeconds: number[];
+    readonly engine: EngineName;
     readonly scenarios: ScenarioResult[];
 }
 
@@ -61,7 +66,8 @@ async function naive(t: TestStack, live: string, options: BenchOptions): Promise
 
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const { log, ...settings } = options;
-    const t = await createTestStack("bench", sampleConfig(options.publicPort));
+    const engine = options.engine ?? TEST_ENGINE;
+    const t = await createTestStack("bench", { ...sampleConfig(options.publicPort), engine });
     const scenarios: ScenarioResult[] = [];
     try {
         log("deploying the bench stack");
@@ -118,6 +124,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
             options: settings,
             noChangeUpSeconds,
             flipUpSeconds,
+            engine,
             scenarios,
         };
     } finally {
@@ -125,45 +132,57 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     }
 }
 
-export function markdownTable(result: BenchResult): string {
+/** One table for one or more runs (one per engine), side by side. */
+export function markdownTable(results: BenchResult[]): string {
     const ms = (values: number[]) =>
         values.length ? `${percentile(values, 50)} / ${percentile(values, 95)} / ${Math.max(...values)}` : "-";
-    const rows = result.scenarios.map((s) => {
-        const failed = failedCell(s.failed, s.failedByKind);
-        const upTime = s.upSeconds.length ? `${mean(s.upSeconds).toFixed(1)} s` : "-";
-        return (
-            `| ${s.name} | ${s.swaps} | ${s.requests} | ${failed} | ${s.p50Ms.toFixed(1)} / ${s.p99Ms.toFixed(1)} ` +
-            `| ${ms(s.switchMs)} | ${ms(s.switchStepMs)} | ${upTime} |`
-        );
+    const rows = results.flatMap((result) =>
+        result.scenarios.map((s) => {
+            const failed = failedCell(s.failed, s.failedByKind);
+            const upTime = s.upSeconds.length ? `${mean(s.upSeconds).toFixed(1)} s` : "-";
+            return (
+                `| ${result.engine} | ${s.name} | ${s.swaps} | ${s.requests} | ${failed} | ${s.p50Ms.toFixed(1)} / ${s.p99Ms.toFixed(1)} ` +
+                `| ${ms(s.switchMs)} | ${ms(s.switchStepMs)} | ${upTime} |`
+            );
+        }),
+    );
+    const ratios = results.map((result) => {
+        const noChange = percentile(result.noChangeUpSeconds, 50);
+        const flipUp = percentile(result.flipUpSeconds, 50);
+        return `${result.engine} ${flipUp.toFixed(1)} s against ${noChange.toFixed(1)} s (${(flipUp / noChange).toFixed(2)}x)`;
     });
-    const noChange = percentile(result.noChangeUpSeconds, 50);
-    const flipUp = percentile(result.flipUpSeconds, 50);
+    const first = results[0];
     return [
-        "| scenario | swaps | requests | failed | latency p50 / p99 (ms) | switch p50 / p95 / max (ms) " +
+        "| engine | scenario | swaps | requests | failed | latency p50 / p99 (ms) | switch p50 / p95 / max (ms) " +
             "| switch step p50 / p95 / max (ms) | pulumi up (mean, under load) |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         ...rows,
         "",
         `Switch: from nginx's reload signal to the first answer of the new colour on a fresh connection. Switch ` +
             `step: validating and installing the config first (nsenter into the proxy on a local engine, else docker exec), then the switch.`,
-        `Without load (median of 4 each, interleaved), a flip-only \`pulumi up\` took ${flipUp.toFixed(1)} s ` +
-            `against ${noChange.toFixed(1)} s for a no-change one: ${(flipUp / noChange).toFixed(2)}x.`,
-        `Load: ${result.options.rps} rps in total (GET and POST, ${CONNECTIONS_PER_METHOD} keep-alive connections ` +
-            `each, Debian's hey). Machine: ${result.machine}. Date: ${result.date}.`,
+        `Without load (median of 4 each, interleaved), a flip-only \`pulumi up\` against a no-change one: ${ratios.join("; ")}.`,
+        `Load: ${first.options.rps} rps in total (GET and POST, ${CONNECTIONS_PER_METHOD} keep-alive connections ` +
+            `each, Debian's hey). Machine: ${first.machine}. Date: ${first.date}.`,
     ].join("\n");
 }
 
 async function main(): Promise<void> {
-    const result = await runBench({
-        flips: envNumber("BENCH_FLIPS", 20),
-        releases: envNumber("BENCH_RELEASES", 10),
-        naiveSwaps: envNumber("BENCH_NAIVE", 5),
-        rps: envNumber("BENCH_RPS", 500),
-        baselineSeconds: envNumber("BENCH_BASELINE_SECONDS", 15),
-        publicPort: envNumber("BENCH_PORT", 19080),
-        log: benchLog,
-    });
-    writeResults("latest", result, markdownTable(result));
+    const results: BenchResult[] = [];
+    for (const engine of benchEngines()) {
+        results.push(
+            await runBench({
+                engine,
+                flips: envNumber("BENCH_FLIPS", 20),
+                releases: envNumber("BENCH_RELEASES", 10),
+                naiveSwaps: envNumber("BENCH_NAIVE", 5),
+                rps: envNumber("BENCH_RPS", 500),
+                baselineSeconds: envNumber("BENCH_BASELINE_SECONDS", 15),
+                publicPort: envNumber("BENCH_PORT", 19080),
+                log: benchLog,
+            }),
+        );
+    }
+    writeResults("latest", results, markdownTable(results));
 }
 
 if (require.main === module) {

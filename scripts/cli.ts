@@ -9,7 +9,9 @@ import { containerName } from "../components/names";
 import { parseVersionBody, VERSION_PATH } from "../components/nginx";
 import { repoDigestOf } from "../components/imageRef";
 import { describeProbe, probe } from "../components/providers/probe";
+import { MANAGED_LABEL } from "../components/names";
 import { orphanedProviders, staleLocks } from "./locks";
+import { isOrphan, PendingOperation, pendingCreates } from "./pendingCreates";
 import { PreviewJson, renderMarkdown, renderText, summarizePreview } from "./previewSummary";
 import { selectedStack, stackConfig } from "./stackFiles";
 
@@ -257,8 +259,25 @@ async function recover(): Promise<number> {
         console.log(`recover: removing the lock of a pulumi process that is gone (${lock})`);
         fs.rmSync(lock);
     }
-    const exported = JSON.parse(pulumiOk(["stack", "export"])) as { deployment?: { pending_operations?: unknown[] } };
+    const exported = JSON.parse(pulumiOk(["stack", "export"])) as {
+        deployment?: { pending_operations?: PendingOperation[]; resources?: { id?: string }[] };
+    };
     const pending = exported.deployment?.pending_operations ?? [];
+    const recorded = new Set((exported.deployment?.resources ?? []).map((r) => r.id ?? ""));
+    for (const { kind, name } of pendingCreates(pending)) {
+        const format =
+            kind === "service"
+                ? `{{.ID}} {{index .Spec.Labels "${MANAGED_LABEL}"}}`
+                : `{{.Id}} {{index .Config.Labels "${MANAGED_LABEL}"}}`;
+        const found = childProcess.spawnSync("docker", [kind, "inspect", "--format", format, name], {
+            encoding: "utf8",
+        });
+        const [id = "", owner = ""] = found.status === 0 ? found.stdout.trim().split(" ") : [];
+        if (isOrphan({ id, stack: owner }, stackName(), recorded)) {
+            console.log(`recover: removing the ${kind} ${name} the interrupted update created but did not record`);
+            childProcess.spawnSync("docker", kind === "service" ? ["service", "rm", name] : ["rm", "-f", name]);
+        }
+    }
     if (pending.length > 0) {
         console.log(`recover: clearing ${pending.length} pending operation(s) of the interrupted update`);
         delete exported.deployment!.pending_operations;

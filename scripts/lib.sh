@@ -5,9 +5,15 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Per-machine cache outside the clone: built binaries, image build inputs, logs.
 BLUEGREEN_CACHE="${BLUEGREEN_CACHE:-$HOME/.cache/bluegreen}"
 
-# The Pulumi CLI and Node language host are built from these Go modules (see README, "Toolchain").
+# Pinned toolchain (see README, "Toolchain"): the Pulumi CLI with its Node language host, and Node.
 PULUMI_CLI_VERSION="$(cat "$REPO_ROOT/scripts/pulumi-version")"
 TOOLCHAIN_BIN="$BLUEGREEN_CACHE/toolchain/pulumi-v$PULUMI_CLI_VERSION/bin"
+NODE_VERSION="$(cat "$REPO_ROOT/scripts/node-version")"
+NODE_BIN="$BLUEGREEN_CACHE/node/v$NODE_VERSION/bin"
+# Later steps (npm ci, the toolchain check) run on the Node the program will run on.
+if [ -x "$NODE_BIN/node" ]; then
+    case ":$PATH:" in *":$NODE_BIN:"*) ;; *) PATH="$NODE_BIN:$PATH" ;; esac
+fi
 
 log() { printf '%s [%s] %s\n' "$(date +%H:%M:%S)" "${STEP:-setup}" "$*" >&2; }
 die() { printf 'error [%s]: %s\n' "${STEP:-setup}" "$*" >&2; exit 1; }

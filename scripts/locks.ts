@@ -58,9 +58,20 @@ function answers(address: string): Promise<boolean> {
     });
 }
 
+/** The engine address a provider process was started with: the Node dynamic provider's, or a resource plugin's. */
+export function providerEngineAddress(argv: string[]): string | undefined {
+    const at = argv.findIndex((a) => a.endsWith(DYNAMIC_PROVIDER));
+    if (at >= 0) {
+        return argv[at + 1];
+    }
+    // A resource plugin binary (pulumi-resource-docker, -command) takes the address as its first argument.
+    return /(^|\/)pulumi-resource-[\w-]+$/.test(argv[0] ?? "") ? argv[1] : undefined;
+}
+
 /**
- * Dynamic provider processes whose engine is gone: a killed `pulumi up` leaves them running (in
- * process groups of their own), idle but holding memory. Linux only (reads /proc).
+ * Provider processes (dynamic providers and resource plugins) whose engine is gone: a killed
+ * `pulumi up` leaves them running (in process groups of their own), idle but holding memory.
+ * Linux only (reads /proc).
  */
 export async function orphanedProviders(): Promise<number[]> {
     const found: number[] = [];
@@ -76,8 +87,7 @@ export async function orphanedProviders(): Promise<number[]> {
         } catch {
             continue; // gone meanwhile, or not ours to read
         }
-        const at = argv.findIndex((a) => a.endsWith(DYNAMIC_PROVIDER));
-        const engine = at >= 0 ? argv[at + 1] : undefined;
+        const engine = providerEngineAddress(argv);
         if (engine !== undefined && /^[\w.-]+:\d+$/.test(engine) && !(await answers(engine))) {
             found.push(pid);
         }

@@ -5,7 +5,9 @@ source "$(dirname "$0")/lib.sh"
 started=$SECONDS
 cd "$REPO_ROOT"
 
-command -v node >/dev/null 2>&1 || die "Node.js >= 18 is needed (apt-get install nodejs npm)"
+command -v node >/dev/null 2>&1 || die "Node.js and npm are needed (apt-get install nodejs npm)"
+"$REPO_ROOT/scripts/node.sh"
+source "$REPO_ROOT/scripts/lib.sh" # puts a Node fetched just now on PATH for npm ci
 # npm ci only when package-lock.json changed since the last install (npm ci always reinstalls).
 lock_hash="$(sha256sum package-lock.json | cut -c1-16)"
 if [ "$(cat node_modules/.bluegreen-lock 2>/dev/null)" != "$lock_hash" ]; then

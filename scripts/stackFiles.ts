@@ -17,20 +17,27 @@ export function projectName(projectDir: string): string {
 }
 
 /**
- * The selected stack (what `pulumi stack select` saved), or undefined when none is saved. The CLI
- * keeps it in `$PULUMI_HOME/workspaces/<project>-<sha1 of Pulumi.yaml's path>-workspace.json`.
+ * The selected stack (what `pulumi stack select` saved for `backendUrl`), or undefined when none is
+ * saved. The CLI keeps it in `$PULUMI_HOME/workspaces/<project>-<sha1 of Pulumi.yaml's path>-workspace.json`,
+ * as `stacks: {<backend URL>: "<org>/<project>/<stack>"}` (CLI 3.276; older ones wrote `stack`).
  */
-export function selectedStack(projectDir: string, pulumiHome?: string): string | undefined {
+export function selectedStack(
+    projectDir: string,
+    pulumiHome?: string,
+    backendUrl = process.env.PULUMI_BACKEND_URL ?? "",
+): string | undefined {
     const home = pulumiHome || path.join(os.homedir(), ".pulumi");
     const projectFile = path.join(path.resolve(projectDir), "Pulumi.yaml");
     const hash = createHash("sha1").update(projectFile).digest("hex");
     const file = path.join(home, "workspaces", `${projectName(projectDir)}-${hash}-workspace.json`);
+    let settings: { stack?: unknown; stacks?: Record<string, unknown> };
     try {
-        const stack = (JSON.parse(fs.readFileSync(file, "utf8")) as { stack?: unknown }).stack;
-        return typeof stack === "string" && stack !== "" ? stack : undefined;
+        settings = JSON.parse(fs.readFileSync(file, "utf8")) as typeof settings;
     } catch {
         return undefined;
     }
+    const stack = settings.stacks?.[backendUrl] ?? settings.stack;
+    return typeof stack === "string" && stack !== "" ? stack.split("/").pop() : undefined;
 }
 
 /**

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the mocha suites in order (unit, providers, end to end, then end to end on a multi-node
-# swarm built for the purpose and torn down after) and closes with one summary line.
+# swarm built for the purpose and torn down after) and closes with one summary line. The end-to-end
+# and swarm suites run once per engine (BLUEGREEN_ENGINE): the same tests, not copies.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -23,14 +24,20 @@ run_suite() {
     rm -f "$out"
 }
 
-for suite in unit providers e2e; do
+engines=(${BLUEGREEN_TEST_ENGINES:-docker-provider docker-cli})
+for suite in unit providers; do
     run_suite "$suite" npm run --silent "test:$suite"
+done
+for engine in "${engines[@]}"; do
+    BLUEGREEN_ENGINE=$engine run_suite "e2e ($engine)" npm run --silent test:e2e
 done
 
 # The swarm suite runs inside the manager's network namespace: 127.0.0.1 is the manager there.
 if bash scripts/swarm-harness.sh up 2; then
     trap 'bash scripts/swarm-harness.sh down' EXIT
-    run_suite swarm bash scripts/swarm-harness.sh on 1 -- npm run --silent test:swarm
+    for engine in "${engines[@]}"; do
+        BLUEGREEN_ENGINE=$engine run_suite "swarm ($engine)" bash scripts/swarm-harness.sh on 1 -- npm run --silent test:swarm
+    done
 else
     echo "error: the multi-node swarm harness did not come up (scripts/swarm-harness.sh up 2)"
     status=1 failed=$((failed + 1))

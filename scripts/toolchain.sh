@@ -1,54 +1,91 @@
 #!/usr/bin/env bash
-# The Pulumi CLI and Node language host: an installed CLI when there is one, otherwise built from
-# Go modules into the per-machine cache (keyed by version, so a fresh clone reuses it).
+# The Pulumi CLI with its Node language host, and the docker and command resource plugins in the
+# project's PULUMI_HOME under the versions the npm packages ask for.
+# - A standard Pulumi install (CLI >= ours with its language host) is used as it is, and its own
+#   plugin download fetches the plugins: nothing is built.
+# - Otherwise (no internet) everything is built from the Pulumi sources in BLUEGREEN_PULUMI_SOURCES
+#   (default ../shared/pulumi-sources beside the clone) into the per-machine cache, keyed by version,
+#   so a fresh clone reuses it.
 STEP=toolchain
 source "$(dirname "$0")/lib.sh"
 
 [ -f "$REPO_ROOT/node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js" ] \
     || die "node_modules is missing @pulumi/pulumi; run npm ci first"
+# Plugins and Pulumi's own files live in the machine cache, as scripts/env.sh says.
+export PULUMI_HOME="${PULUMI_HOME:-$BLUEGREEN_CACHE/pulumi-home}" PULUMI_SKIP_UPDATE_CHECK=true
+sources="${BLUEGREEN_PULUMI_SOURCES:-$REPO_ROOT/../shared/pulumi-sources}"
+plugin_cache="$BLUEGREEN_CACHE/toolchain/plugins"
 # The dynamic provider plugin: our copy of the SDK's script, without its extra node start.
 dynamic_plugin="$REPO_ROOT/scripts/pulumi-resource-pulumi-nodejs"
 
-if [ -x "$TOOLCHAIN_BIN/pulumi" ] && [ -x "$TOOLCHAIN_BIN/pulumi-language-nodejs" ]; then
-    cp "$dynamic_plugin" "$TOOLCHAIN_BIN/"
-    log "pulumi $("$TOOLCHAIN_BIN/pulumi" version) from the cache ($TOOLCHAIN_BIN)"
-    exit 0
-fi
+# "name version" of each resource plugin, from the npm packages' `pulumi` field.
+plugins="$(node -e 'for (const n of ["docker", "command"]) {
+    const p = require(`@pulumi/${n}/package.json`); console.log(n, (p.pulumi?.version ?? p.version).replace(/^v/, ""));
+}')"
 
-# A user with a normal Pulumi install pays for no build: any 3.x CLI >= ours with its Node host.
-if system_cli="$(command -v pulumi 2>/dev/null)" && [ -x "$(dirname "$system_cli")/pulumi-language-nodejs" ]; then
+# build_from_sources: builds the four binaries once (warm Go caches: about 20 s; cold: about 7 min)
+# and files each under its version in the cache.
+build_from_sources() {
+    [ -f "$sources/build.sh" ] && [ -f "$sources/pulumi-sources.tar.gz" ] || die "no Pulumi sources at $sources \
+(build.sh and pulumi-sources.tar.gz); set BLUEGREEN_PULUMI_SOURCES to their directory, or install Pulumi \
+$PULUMI_CLI_VERSION the standard way on a machine with internet"
+    command -v go >/dev/null 2>&1 || die "Go is needed to build Pulumi $PULUMI_CLI_VERSION from $sources"
+    # The sources build fixed versions: say so plainly if they are not the ones asked for.
+    local name version want
+    while read -r name version; do
+        want="$name/provider/v${version%%.*}/pkg/version.Version=$version"
+        [ "$name" = command ] && want="pulumi-command/provider/pkg/version.Version=$version"
+        grep -q "$want" "$sources/build.sh" || die "$sources builds no $name plugin $version (npm's @pulumi/$name asks for it)"
+    done <<<"$plugins"
+    grep -q "Version=v$PULUMI_CLI_VERSION" "$sources/build.sh" || die "$sources builds no pulumi v$PULUMI_CLI_VERSION"
+    local out="$BLUEGREEN_CACHE/toolchain/build.partial"
+    log "building pulumi v$PULUMI_CLI_VERSION and the plugins from $sources (warm: about 20 s; cold: about 7 min; log: $BLUEGREEN_CACHE/logs/build-pulumi.log)"
+    rm -rf "$out" "$out.work"
+    run_logged "$BLUEGREEN_CACHE/logs/build-pulumi.log" bash "$sources/build.sh" "$out"
+    "$out/pulumi" version | grep -qx "v$PULUMI_CLI_VERSION" || die "the built pulumi does not report v$PULUMI_CLI_VERSION"
+    mkdir -p "$plugin_cache"
+    while read -r name version; do
+        mv "$out/pulumi-resource-$name" "$plugin_cache/pulumi-resource-$name-v$version"
+    done <<<"$plugins"
+    if [ ! -x "$TOOLCHAIN_BIN/pulumi" ]; then
+        mkdir -p "$TOOLCHAIN_BIN.partial"
+        mv "$out/pulumi" "$out/pulumi-language-nodejs" "$TOOLCHAIN_BIN.partial/"
+        rm -rf "$TOOLCHAIN_BIN" && mv "$TOOLCHAIN_BIN.partial" "$TOOLCHAIN_BIN"
+    fi
+    rm -rf "$out"
+}
+
+have_plugin() { [ -x "$PULUMI_HOME/plugins/resource-$1-v$2/pulumi-resource-$1" ]; }
+
+# 1. The CLI: a standard install when it is new enough, else ours from the cache (built if missing).
+cli=""
+if system_cli="$(command -v pulumi 2>/dev/null)" && [ "$system_cli" != "$TOOLCHAIN_BIN/pulumi" ] \
+    && [ -x "$(dirname "$system_cli")/pulumi-language-nodejs" ]; then
     have="$("$system_cli" version 2>/dev/null | sed 's/^v//')"
-    if [ "$(printf '%s\n%s\n' "$PULUMI_CLI_VERSION" "$have" | sort -V | head -n1)" = "$PULUMI_CLI_VERSION" ] \
-        && [ "${have%%.*}" = 3 ]; then
+    if [ "${have%%.*}" = 3 ] && [ "$(printf '%s\n%s\n' "$PULUMI_CLI_VERSION" "$have" | sort -V | head -n1)" = "$PULUMI_CLI_VERSION" ]; then
+        cli="$system_cli"
         log "using the installed pulumi $have at $system_cli (nothing to build)"
-        exit 0
     fi
 fi
+if [ -z "$cli" ]; then
+    [ -x "$TOOLCHAIN_BIN/pulumi" ] && [ -x "$TOOLCHAIN_BIN/pulumi-language-nodejs" ] || build_from_sources
+    cp "$dynamic_plugin" "$TOOLCHAIN_BIN/"
+    cli="$TOOLCHAIN_BIN/pulumi"
+    log "pulumi $("$cli" version) from the cache ($TOOLCHAIN_BIN)"
+fi
 
-command -v go >/dev/null 2>&1 || die "Go is needed to build the Pulumi CLI (no pulumi >= $PULUMI_CLI_VERSION on PATH)"
-src="$BLUEGREEN_CACHE/src/pulumi-v$PULUMI_CLI_VERSION"
-logs="$BLUEGREEN_CACHE/logs"
-log "building pulumi v$PULUMI_CLI_VERSION from Go modules (cold: about 5 min on 2 cores; logs in $logs)"
-
-# pkg/v3 replaces sdk/v3 with ../sdk, so the two module copies sit side by side.
-rm -rf "$src" && mkdir -p "$src"
-for module in sdk pkg; do
-    dir="$(go mod download -json "github.com/pulumi/pulumi/$module/v3@v$PULUMI_CLI_VERSION" \
-        | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-    [ -n "$dir" ] && [ -d "$dir" ] || die "go mod download github.com/pulumi/pulumi/$module/v3@v$PULUMI_CLI_VERSION failed"
-    cp -r "$dir" "$src/$module" && chmod -R u+w "$src/$module"
-done
-
-staging="$TOOLCHAIN_BIN.partial"
-rm -rf "$staging" && mkdir -p "$staging"
-# -checklinkname=0: a dependency (pgavlin/text) links to internal/bytealg, which Go >= 1.23 refuses.
-ldflags="-checklinkname=0 -X github.com/pulumi/pulumi/pkg/v3/version.Version=v$PULUMI_CLI_VERSION \
--X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_CLI_VERSION"
-(cd "$src/sdk" && run_logged "$logs/build-language-nodejs.log" \
-    go build -ldflags "$ldflags" -o "$staging/pulumi-language-nodejs" ./nodejs/cmd/pulumi-language-nodejs)
-log "built pulumi-language-nodejs"
-(cd "$src/pkg" && run_logged "$logs/build-pulumi.log" go build -ldflags "$ldflags" -o "$staging/pulumi" ./cmd/pulumi)
-cp "$dynamic_plugin" "$staging/"
-"$staging/pulumi" version | grep -qx "v$PULUMI_CLI_VERSION" || die "built pulumi does not report v$PULUMI_CLI_VERSION"
-rm -rf "$TOOLCHAIN_BIN" && mv "$staging" "$TOOLCHAIN_BIN"
-log "pulumi v$PULUMI_CLI_VERSION built into $TOOLCHAIN_BIN"
+# 2. The plugins, into PULUMI_HOME: already there, downloaded by a standard install, or ours.
+mkdir -p "$BLUEGREEN_CACHE/logs"
+while read -r name version; do
+    have_plugin "$name" "$version" && continue
+    if [ "$cli" = "${system_cli:-}" ] && timeout 120 "$cli" plugin install resource "$name" "$version" \
+        >>"$BLUEGREEN_CACHE/logs/plugin-download.log" 2>&1; then
+        log "downloaded the $name plugin $version"
+        continue
+    fi
+    [ -x "$plugin_cache/pulumi-resource-$name-v$version" ] || build_from_sources
+    "$cli" plugin install resource "$name" "$version" --file "$plugin_cache/pulumi-resource-$name-v$version" \
+        >>"$BLUEGREEN_CACHE/logs/plugin-install.log" 2>&1 \
+        || die "pulumi plugin install resource $name $version --file … failed (log: $BLUEGREEN_CACHE/logs/plugin-install.log)"
+done <<<"$plugins"
+log "plugins in $PULUMI_HOME: $(paste -sd, <<<"$plugins" | sed 's/,/, /g')"

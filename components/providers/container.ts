@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "../sdk";
-import { CachedDynamicResource } from "./dynamicResource";
+import { ModuleDynamicResource } from "./dynamicResource";
 import { MANAGED_LABEL } from "../names";
 import { FileSeed, PortBinding } from "../engine";
 import { docker, dockerOk, isNotFound, lastLine } from "./docker";
@@ -137,12 +137,12 @@ export const containerProvider: pulumi.dynamic.ResourceProvider = {
 export type ContainerArgs = { readonly [K in keyof ContainerInputs]: pulumi.Input<ContainerInputs[K]> };
 
 /** A Docker container with a fixed name; replaced (old one first) when its image or ports change. */
-export class Container extends CachedDynamicResource {
+export class Container extends ModuleDynamicResource {
     public readonly containerId!: pulumi.Output<string>;
     public readonly imageId!: pulumi.Output<string>;
     public readonly name!: pulumi.Output<string>;
 
     constructor(name: string, args: ContainerArgs, opts?: pulumi.CustomResourceOptions) {
-        super("container", containerProvider, name, { ...args, containerId: undefined }, opts);
+        super({ module: __filename, exportName: "containerProvider" }, name, { ...args, containerId: undefined }, opts);
     }
 }

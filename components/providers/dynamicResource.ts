@@ -1,116 +1,63 @@
-// A dynamic resource whose serialized provider is cached on disk.
+// A dynamic resource whose `__provider` names the compiled module that defines its provider.
 //
-// `pulumi.dynamic.Resource` serializes its provider's closure on every run: that loads the
-// TypeScript compiler and walks every captured function, about half a second of each `pulumi up`
-// on 2 cores. The text only changes when the compiled code does, so it is kept in bin/ under a
-// hash of that code, the SDK and Node versions. Same resource type and the same `__provider` text
-// as `pulumi.dynamic.Resource`: state, URNs and diffs do not change.
-import { createHash } from "crypto";
-import * as fs from "fs";
+// `pulumi.dynamic.Resource` stores a serialized closure of the provider in every resource's inputs
+// and outputs: 10-20 KB each here, copied into every checkpoint, backup and history file of the
+// file backend (about 0.5 MB per update), and produced by loading TypeScript and the closure
+// serializer on every run. This project's providers live in its own compiled modules, so the text
+// is a few lines that load the provider from the checkout the engine runs in: the same for every
+// build, so a code change shows no diff. The Node dynamic provider plugin evaluates it as it would
+// a closure (`exports.handler()` returns the provider). Like the SDK's own rule for dynamic
+// providers, each version of a provider must handle state written by the ones before it.
 import * as path from "path";
 import * as pulumi from "../sdk";
 
 /** The type token of `pulumi.dynamic.Resource`: the engine routes it to the Node dynamic provider. */
 export const DYNAMIC_TYPE = "pulumi-nodejs:dynamic:Resource";
-/** Set to 0 to serialize on every run, as `pulumi.dynamic.Resource` does. */
-export const CACHE_ENV = "BLUEGREEN_PROVIDER_CACHE";
 
-/** The compiled components (bin/components): every module a provider's closure can capture. */
-const COMPONENTS_DIR = path.resolve(__dirname, "..");
-const CACHE_DIR = path.join(COMPONENTS_DIR, "..", ".provider-cache");
+/** The compiled output root (bin/): provider modules are named relative to it. */
+const OUT_DIR = path.resolve(__dirname, "..", "..");
 
-let codeHash: string | undefined;
-
-/** A hash of everything the serialized text depends on; computed once per run (about 2 ms). */
-export function providerCodeHash(dir = COMPONENTS_DIR): string {
-    if (codeHash !== undefined && dir === COMPONENTS_DIR) {
-        return codeHash;
-    }
-    const hash = createHash("sha256");
-    const sdk = require("@pulumi/pulumi/package.json") as { version: string };
-    hash.update(`${sdk.version}\0${process.version}\0${dir}\0`);
-    const walk = (current: string) => {
-        for (const entry of fs
-            .readdirSync(current, { withFileTypes: true })
-            .sort((a, b) => (a.name < b.name ? -1 : 1))) {
-            const full = path.join(current, entry.name);
-            if (entry.isDirectory()) {
-                walk(full);
-            } else if (entry.name.endsWith(".js")) {
-                hash.update(`${path.relative(dir, full)}\0`).update(fs.readFileSync(full));
-            }
-        }
-    };
-    walk(dir);
-    const digest = hash.digest("hex").slice(0, 16);
-    if (dir === COMPONENTS_DIR) {
-        codeHash = digest;
-    }
-    return digest;
-}
-
-const inProcess = new Map<string, Promise<string>>();
-
-/** What `pulumi.dynamic.Resource` does on every run; loads the serializer (and TypeScript) on demand. */
-async function serialize(provider: pulumi.dynamic.ResourceProvider): Promise<string> {
-    const closure =
-        require("@pulumi/pulumi/runtime/closure/serializeClosure") as typeof import("@pulumi/pulumi/runtime/closure/serializeClosure");
-    return (await closure.serializeFunction(() => provider)).text;
+/** A provider object exported by a compiled module of this project. */
+export interface ProviderRef {
+    /** The module's file (its `__filename`), inside bin/. */
+    readonly module: string;
+    /** The name the module exports the provider under. */
+    readonly exportName: string;
 }
 
 /**
- * The provider's serialized text, from the cache when the code is unchanged. Only a program run by
- * the Pulumi engine uses the cache: the serializer's output depends on the order modules were loaded
- * in, which is fixed for the program but not for, say, a test process with Pulumi mocks.
+ * The `__provider` text for `ref`. The plugin runs in the program's directory (or below the checkout
+ * root), so the module is looked for in `bin/` of that directory and of each directory above it.
  */
-export function serializedProvider(
-    key: string,
-    provider: pulumi.dynamic.ResourceProvider,
-    cacheDir: string | undefined = process.env.PULUMI_NODEJS_ENGINE ? CACHE_DIR : undefined,
-): Promise<string> {
-    if (cacheDir === undefined || process.env[CACHE_ENV] === "0") {
-        return serialize(provider);
+export function providerText(ref: ProviderRef): string {
+    const relative = path.relative(OUT_DIR, ref.module).split(path.sep).join("/");
+    if (relative.startsWith("..") || !relative.endsWith(".js")) {
+        throw new Error(`provider module ${ref.module} is not a compiled module under ${OUT_DIR}`);
     }
-    const file = path.join(cacheDir, `${key}-${providerCodeHash()}.js`);
-    let pending = inProcess.get(file);
-    if (pending === undefined) {
-        pending = readOrSerialize(file, provider);
-        inProcess.set(file, pending);
+    return `exports.handler = function () {
+    const fs = require("fs"), path = require("path");
+    const relative = ${JSON.stringify(relative)}, exportName = ${JSON.stringify(ref.exportName)};
+    for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
+        const file = path.join(dir, "bin", relative);
+        if (fs.existsSync(file)) return require(file)[exportName];
+        if (path.dirname(dir) === dir) break;
     }
-    return pending;
+    throw new Error("bluegreen: bin/" + relative + " not found above " + process.cwd() + "; run npm run build");
+};
+`;
 }
 
-async function readOrSerialize(file: string, provider: pulumi.dynamic.ResourceProvider): Promise<string> {
-    try {
-        return fs.readFileSync(file, "utf8");
-    } catch {
-        // Not cached yet: serialize as pulumi.dynamic.Resource does, then keep it for the next run.
-    }
-    const text = await serialize(provider);
-    try {
-        fs.mkdirSync(path.dirname(file), { recursive: true });
-        const partial = `${file}.${process.pid}.partial`;
-        fs.writeFileSync(partial, text);
-        fs.renameSync(partial, file);
-    } catch {
-        // A read-only bin/ only costs the next run the serialization again.
-    }
-    return text;
-}
-
-/** `pulumi.dynamic.Resource` with a cached provider text (see the top of this file). */
-export abstract class CachedDynamicResource extends pulumi.CustomResource {
+/** `pulumi.dynamic.Resource` with its provider named by module (see the top of this file). */
+export abstract class ModuleDynamicResource extends pulumi.CustomResource {
     /**
-     * @param key names the provider in the cache (one per provider object).
-     * @param provider the provider's CRUD operations, as for `pulumi.dynamic.Resource`.
+     * @param provider where the provider's CRUD operations are exported, as for `pulumi.dynamic.Resource`.
      */
     protected constructor(
-        key: string,
-        provider: pulumi.dynamic.ResourceProvider,
+        provider: ProviderRef,
         name: string,
         props: pulumi.Inputs,
         opts?: pulumi.CustomResourceOptions,
     ) {
-        super(DYNAMIC_TYPE, name, { ...props, __provider: serializedProvider(key, provider) }, opts);
+        super(DYNAMIC_TYPE, name, { ...props, __provider: providerText(provider) }, opts);
     }
 }

@@ -1,6 +1,6 @@
 // Dynamic provider: proves a colour healthy before traffic may reach it.
 import * as pulumi from "../sdk";
-import { CachedDynamicResource } from "./dynamicResource";
+import { ModuleDynamicResource } from "./dynamicResource";
 import { describeProbe, FIRST_ANSWER_RETRY_MS, probe, ProbeResult, sleep } from "./probe";
 import { ReplicaSet, waitReplicasHealthy } from "./replicaProbe";
 
@@ -135,7 +135,7 @@ export const healthCheckProvider: pulumi.dynamic.ResourceProvider = {
 export type HealthCheckArgs = { readonly [K in keyof HealthCheckInputs]: pulumi.Input<HealthCheckInputs[K]> };
 
 /** Blocks dependents until the colour answers healthy; runs again when its container changes. */
-export class HealthCheck extends CachedDynamicResource {
+export class HealthCheck extends ModuleDynamicResource {
     public readonly checkedAt!: pulumi.Output<string>;
     public readonly attempts!: pulumi.Output<number>;
     public readonly healthy!: pulumi.Output<boolean>;
@@ -143,8 +143,7 @@ export class HealthCheck extends CachedDynamicResource {
 
     constructor(name: string, args: HealthCheckArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            "healthCheck",
-            healthCheckProvider,
+            { module: __filename, exportName: "healthCheckProvider" },
             name,
             { ...args, checkedAt: undefined, attempts: undefined, healthy: undefined, lastError: undefined },
             opts,

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "../sdk";
-import { CachedDynamicResource } from "./dynamicResource";
+import { ModuleDynamicResource } from "./dynamicResource";
 import { docker, firstLine, lastLine } from "./docker";
 import { registryHost, repoDigestOf } from "../imageRef";
 
@@ -137,7 +137,7 @@ export const imageProvider: pulumi.dynamic.ResourceProvider = {
 };
 
 /** An image on the engine, pulled when needed before any container that runs it is touched. */
-export class Image extends CachedDynamicResource {
+export class Image extends ModuleDynamicResource {
     public readonly imageId!: pulumi.Output<string>;
     public readonly repoDigest!: pulumi.Output<string>;
 
@@ -147,8 +147,7 @@ export class Image extends CachedDynamicResource {
         opts?: pulumi.CustomResourceOptions,
     ) {
         super(
-            "image",
-            imageProvider,
+            { module: __filename, exportName: "imageProvider" },
             name,
             { ...args, imageId: undefined, repoDigest: undefined, pulled: undefined },
             opts,

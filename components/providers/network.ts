@@ -1,6 +1,6 @@
 // Dynamic provider: the stack's own Docker network, where the proxy reaches colours by name.
 import * as pulumi from "../sdk";
-import { CachedDynamicResource } from "./dynamicResource";
+import { ModuleDynamicResource } from "./dynamicResource";
 import { docker, dockerOk, isNotFound, lastLine } from "./docker";
 import { sleep } from "./probe";
 
@@ -56,7 +56,7 @@ export const networkProvider: pulumi.dynamic.ResourceProvider = {
 };
 
 /** A user-defined network (Docker DNS resolves container and `tasks.<service>` names on it). */
-export class Network extends CachedDynamicResource {
+export class Network extends ModuleDynamicResource {
     public readonly name!: pulumi.Output<string>;
     public readonly networkId!: pulumi.Output<string>;
 
@@ -65,6 +65,6 @@ export class Network extends CachedDynamicResource {
         args: { readonly [K in keyof NetworkInputs]: pulumi.Input<NetworkInputs[K]> },
         opts?: pulumi.CustomResourceOptions,
     ) {
-        super("network", networkProvider, name, { ...args, networkId: undefined }, opts);
+        super({ module: __filename, exportName: "networkProvider" }, name, { ...args, networkId: undefined }, opts);
     }
 }

@@ -14,7 +14,7 @@ export interface ProbeResult {
 /** One GET on a new connection; never throws. */
 export async function probe(url: string, timeoutMs: number): Promise<ProbeResult> {
     // Required here, not at the top: dynamic providers are serialized and axios loads lazily.
-    const axios = require("axios") as typeof import("axios").default;
+    const axios = require("axios") as typeof import("axios");
     try {
         const response = await axios.get(url, {
             timeout: timeoutMs,

@@ -3,7 +3,7 @@
 import * as childProcess from "child_process";
 import * as fs from "fs";
 import * as pulumi from "../sdk";
-import { CachedDynamicResource } from "./dynamicResource";
+import { ModuleDynamicResource } from "./dynamicResource";
 import { Color } from "../config";
 import { NGINX_CONF_PATH, parseVersionBody, renderProxyConfig, SwarmRouting, VERSION_PATH } from "../nginx";
 import { taskContainer } from "./replicaProbe";
@@ -325,15 +325,14 @@ export const proxySwitchProvider: pulumi.dynamic.ResourceProvider = {
 export type ProxySwitchArgs = { readonly [K in keyof ProxySwitchInputs]: pulumi.Input<ProxySwitchInputs[K]> };
 
 /** The live colour as nginx serves it; its `color` output is the truth about traffic. */
-export class ProxySwitch extends CachedDynamicResource {
+export class ProxySwitch extends ModuleDynamicResource {
     public readonly color!: pulumi.Output<Color>;
     public readonly configVersion!: pulumi.Output<string>;
     public readonly switchMs!: pulumi.Output<number>;
 
     constructor(name: string, args: ProxySwitchArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            "proxySwitch",
-            proxySwitchProvider,
+            { module: __filename, exportName: "proxySwitchProvider" },
             name,
             {
                 ...args,

@@ -1,6 +1,6 @@
 // Dynamic provider: refuses, at preview, a change that would replace the container serving traffic.
 import * as pulumi from "../sdk";
-import { CachedDynamicResource } from "./dynamicResource";
+import { ModuleDynamicResource } from "./dynamicResource";
 import { Color } from "../config";
 import { parseVersionBody, VERSION_PATH } from "../nginx";
 import { classifyTransition, ReleaseState } from "../release";
@@ -50,12 +50,12 @@ export const releaseGuardProvider: pulumi.dynamic.ResourceProvider = {
 };
 
 /** Records the released state; its check refuses in-place changes of the serving colour. */
-export class ReleaseGuard extends CachedDynamicResource {
+export class ReleaseGuard extends ModuleDynamicResource {
     constructor(
         name: string,
         args: { readonly [K in keyof ReleaseGuardInputs]: pulumi.Input<ReleaseGuardInputs[K]> },
         opts?: pulumi.CustomResourceOptions,
     ) {
-        super("releaseGuard", releaseGuardProvider, name, args, opts);
+        super({ module: __filename, exportName: "releaseGuardProvider" }, name, args, opts);
     }
 }

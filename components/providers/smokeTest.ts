@@ -1,7 +1,7 @@
 // Dynamic provider: runs the user's smoke test against the colour about to go live.
 import * as childProcess from "child_process";
 import * as pulumi from "../sdk";
-import { CachedDynamicResource } from "./dynamicResource";
+import { ModuleDynamicResource } from "./dynamicResource";
 import { lastLine } from "./docker";
 
 export interface SmokeTestInputs {
@@ -60,12 +60,12 @@ export const smokeTestProvider: pulumi.dynamic.ResourceProvider = {
 };
 
 /** Gates the switch on the user's own check of the colour about to go live. */
-export class SmokeTest extends CachedDynamicResource {
+export class SmokeTest extends ModuleDynamicResource {
     constructor(
         name: string,
         args: { readonly [K in keyof SmokeTestInputs]: pulumi.Input<SmokeTestInputs[K]> },
         opts?: pulumi.CustomResourceOptions,
     ) {
-        super("smokeTest", smokeTestProvider, name, { ...args, passedAt: undefined }, opts);
+        super({ module: __filename, exportName: "smokeTestProvider" }, name, { ...args, passedAt: undefined }, opts);
     }
 }

@@ -1,7 +1,7 @@
 // Dynamic provider: one Docker Swarm service, created, scaled and removed through the docker CLI
 // talking to a manager (DOCKER_HOST or the docker context).
 import * as pulumi from "../sdk";
-import { CachedDynamicResource } from "./dynamicResource";
+import { ModuleDynamicResource } from "./dynamicResource";
 import { ServicePort } from "../engine";
 import { filesVolume } from "../names";
 import { docker, dockerOk, isNotFound, lastLine } from "./docker";
@@ -168,11 +168,16 @@ export const swarmServiceProvider: pulumi.dynamic.ResourceProvider = {
 export type SwarmServiceArgs = { readonly [K in keyof SwarmServiceInputs]: pulumi.Input<SwarmServiceInputs[K]> };
 
 /** A Swarm service with a fixed name; replaced (old one first) when its image or ports change. */
-export class SwarmService extends CachedDynamicResource {
+export class SwarmService extends ModuleDynamicResource {
     public readonly serviceId!: pulumi.Output<string>;
     public readonly name!: pulumi.Output<string>;
 
     constructor(name: string, args: SwarmServiceArgs, opts?: pulumi.CustomResourceOptions) {
-        super("swarmService", swarmServiceProvider, name, { ...args, serviceId: undefined }, opts);
+        super(
+            { module: __filename, exportName: "swarmServiceProvider" },
+            name,
+            { ...args, serviceId: undefined },
+            opts,
+        );
     }
 }

@@ -10,10 +10,10 @@ import { probe } from "../../components/providers/probe";
 import { BREAK_CONFIG_ENV } from "../../components/providers/proxySwitch";
 import { assertNoLoss, expectFailure, underLoad } from "../support/load";
 import { orphanedProviders, processAlive } from "../../scripts/locks";
+import { TEST_ENGINE } from "../support/engine";
 import { createTestStack, sampleConfig, runCli, TestStack } from "../support/stack";
 
 const PUBLIC_PORT = 18280;
-const ENGINE = process.env.BLUEGREEN_ENGINE ?? "docker-cli";
 const URL = `http://127.0.0.1:${PUBLIC_PORT}`;
 
 async function xColor(): Promise<unknown> {
@@ -106,7 +106,7 @@ describe("failure matrix (real Pulumi, Docker, nginx)", function () {
         const { message } = await expectFailure(() => t.stack.up());
         // The docker-CLI engine's own smoke test says it in one line; command.local.Command in its words.
         const expected =
-            ENGINE === "docker-provider"
+            TEST_ENGINE === "docker-provider"
                 ? /exit status 3/
                 : /smoke test against green \(http:\/\/127\.0\.0\.1:18282\) exited 3/;
         assert.match(message, expected);

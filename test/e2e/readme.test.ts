@@ -8,6 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import { docker, dockerOk } from "../../components/providers/docker";
 import { probe } from "../../components/providers/probe";
+import { TEST_ENGINE } from "../support/engine";
 import { walkThrough, walkThroughs } from "../support/readme";
 
 const REPO = path.resolve(__dirname, "../../..");
@@ -102,6 +103,11 @@ describe("README walk-through on a fresh clone", function () {
                 `this test deploys its own: run make destroy in that checkout first`,
         );
         clone = freshClone();
+        // `auto` gives a new stack docker-provider here; the docker-cli run asks for its engine
+        // the way a user would, in the stack's config file.
+        if (TEST_ENGINE !== "docker-provider") {
+            fs.appendFileSync(path.join(clone, `Pulumi.${STACK}.yaml`), `  bluegreen:engine: ${TEST_ENGINE}\n`);
+        }
     });
 
     after(async () => {
@@ -127,6 +133,8 @@ describe("README walk-through on a fresh clone", function () {
         assert.match(output, /== clean up\n.*make destroy/);
         assert.match(output, new RegExp(`${STACK}-proxy`), "it lists what it left running");
         assert.strictEqual(await servingColor(), "green");
+        const engine = runOk(clone, `. scripts/env.sh && pulumi stack output engine --stack ${STACK}`);
+        assert.strictEqual(engine.trim(), TEST_ENGINE, "the demo ran on the engine under test");
     });
 
     it("Deploy: selects the dev stack and runs pulumi up (nothing to change after the demo)", async () => {

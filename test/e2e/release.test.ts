@@ -4,6 +4,7 @@ import * as assert from "assert";
 import { docker, dockerOk } from "../../components/providers/docker";
 import { probe } from "../../components/providers/probe";
 import { assertNoLoss, expectFailure, underLoad } from "../support/load";
+import { replacesContainer, TEST_ENGINE } from "../support/engine";
 import { createTestStack, sampleConfig, runCli, runPulumi, TestStack } from "../support/stack";
 
 const PUBLIC_PORT = 18080;
@@ -70,7 +71,7 @@ describe("end to end (real Pulumi, Docker, nginx)", function () {
                 "blue stays on bluegreen-sample:1 as standby",
         });
         const diff = runPulumi(t, "preview", "--diff").output;
-        assert.match(diff, /\+-pulumi-nodejs:dynamic:Resource: \(replace\)\n.*\n.*bluegreen-green-container\]/);
+        assert.match(diff, replacesContainer("bluegreen-green-container"));
         assert.match(diff, /~ liveColor +: "blue" => "green"/);
         assert.match(diff, /~ liveImage +: "bluegreen-sample:1" => "bluegreen-sample:2"/);
         const { result, load } = await underLoad(`${URL}/`, 14, () => t.stack.up());
@@ -110,7 +111,7 @@ describe("end to end (real Pulumi, Docker, nginx)", function () {
             headline: "stage: green bluegreen-sample:2 -> bluegreen-sample:3; traffic stays on blue",
         });
         const stageDiff = runPulumi(t, "preview", "--diff").output;
-        assert.match(stageDiff, /\+-pulumi-nodejs:dynamic:Resource: \(replace\)\n.*\n.*bluegreen-green-container\]/);
+        assert.match(stageDiff, replacesContainer("bluegreen-green-container"));
         assert.doesNotMatch(stageDiff, /~ liveColor/, "traffic does not move");
         await t.stack.up();
         assert.deepStrictEqual(previewSummary(t), { code: 0, headline: "no change" });
@@ -202,7 +203,7 @@ describe("end to end (real Pulumi, Docker, nginx)", function () {
         assert.match(message, /bluegreen:publicPort must be an integer from 1 to 65535 \(got "80;80"\)/);
         await t.setConfig({ publicPort: String(PUBLIC_PORT) });
         // Another engine would recreate every container: refused at preview, saying what to run.
-        const engine = process.env.BLUEGREEN_ENGINE ?? "docker-cli";
+        const engine = TEST_ENGINE;
         const other = engine === "docker-cli" ? "docker-provider" : "docker-cli";
         await t.setConfig({ engine: other });
         const refusal = await expectFailure(() => t.stack.preview());

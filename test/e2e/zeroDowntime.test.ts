@@ -16,7 +16,7 @@ describe("zero downtime under load (short bench)", function () {
             publicPort: 19180,
             log: (line) => console.log(`      ${line}`),
         });
-        console.log(markdownTable(result));
+        console.log(markdownTable([result]));
         for (const name of ["flip", "release"]) {
             const scenario = result.scenarios.find((s) => s.name === name);
             assert.ok(scenario, `${name} ran`);

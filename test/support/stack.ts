@@ -6,6 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { docker } from "../../components/providers/docker";
+import { TEST_ENGINE } from "./engine";
 
 const REPO = path.resolve(__dirname, "../../..");
 
@@ -51,6 +52,8 @@ export async function createTestStack(prefix: string, config: Record<string, str
         PULUMI_CONFIG_PASSPHRASE: "e2e-test",
         PULUMI_SKIP_UPDATE_CHECK: "true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        // As scripts/env.sh sets it: history/ keeps every checkpoint already.
+        PULUMI_DIY_BACKEND_DISABLE_CHECKPOINT_BACKUPS: "true",
     };
     const workspace = await LocalWorkspace.create({ workDir, envVars: { ...env } });
     const stack = await Stack.create(name, workspace);
@@ -58,8 +61,8 @@ export async function createTestStack(prefix: string, config: Record<string, str
         const entries = Object.entries(values).map(([k, v]) => [`bluegreen:${k}`, { value: v }]);
         await stack.setAllConfig(Object.fromEntries(entries));
     };
-    // The engine under test: BLUEGREEN_ENGINE (docker-cli here; docker-provider where its plugins exist).
-    await setConfig(process.env.BLUEGREEN_ENGINE ? { engine: process.env.BLUEGREEN_ENGINE, ...config } : config);
+    // The engine under test (test/support/engine.ts), unless the test chooses one itself.
+    await setConfig({ engine: TEST_ENGINE, ...config });
     return {
         stack,
         name,

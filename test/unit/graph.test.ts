@@ -85,8 +85,8 @@ import { smokeTestProvider } from "../../components/providers/smokeTest";
 import { imageProvider } from "../../components/providers/image";
 import { createArgs, SwarmServiceInputs, swarmServiceProvider } from "../../components/providers/swarmService";
 import { swarmRouting } from "../../components/swarmProxy";
-import { providerCodeHash, serializedProvider } from "../../components/providers/dynamicResource";
 
+const REPO = path.resolve(__dirname, "../../..");
 const PROVIDERS: Record<string, pulumi.dynamic.ResourceProvider> = {
     container: containerProvider,
     network: networkProvider,
@@ -108,15 +108,17 @@ const OURS: Record<string, string> = {
     "bluegreen-proxy-image": "image",
 };
 
-/** The `__provider` text the SDK's own `pulumi.dynamic.Resource` registers for a provider. */
-async function sdkProviderText(key: string): Promise<unknown> {
-    class SdkResource extends pulumi.dynamic.Resource {}
-    const name = `sdk-${key}-${registered.length}`;
-    const sdk = new SdkResource(PROVIDERS[key], name, {});
-    await output(sdk.urn);
-    const text = registered.find((r) => r.name === name)?.inputs.__provider;
-    assert.ok(typeof text === "string" && text.length > 1000, `${key}: the SDK serialized it`);
-    return text;
+/** What the Node dynamic provider plugin does with a resource's `__provider` text, run in `cwd`. */
+function loadProvider(text: unknown, cwd: string): unknown {
+    assert.ok(typeof text === "string", "a provider text");
+    const requireFromString = require("require-from-string") as (code: string) => { handler(): unknown };
+    const before = process.cwd();
+    process.chdir(cwd);
+    try {
+        return requireFromString(text).handler();
+    } finally {
+        process.chdir(before);
+    }
 }
 
 function output<T>(o: pulumi.Output<T>): Promise<T> {
@@ -252,47 +254,30 @@ describe("resource graph (mocks)", () => {
         );
     });
 
-    it("gives every dynamic resource the provider text pulumi.dynamic.Resource would", async () => {
+    it("names each dynamic resource's provider by its module, and that text loads exactly that provider", async () => {
         const { byName } = await build({ smokeTest: "true" });
-        const texts = Object.fromEntries(Object.keys(OURS).map((name) => [name, byName(name).inputs.__provider]));
         for (const [name, key] of Object.entries(OURS)) {
-            assert.strictEqual(texts[name], await sdkProviderText(key), `${key}: same text as the SDK's`);
+            const text = byName(name).inputs.__provider;
+            assert.ok(typeof text === "string" && text.length < 1000, `${key}: a few lines, not a serialized closure`);
+            // The engine starts the plugin in the program's directory (scripts/) or the checkout root.
+            for (const cwd of [REPO, path.join(REPO, "scripts")]) {
+                assert.strictEqual(loadProvider(text, cwd), PROVIDERS[key], `${key} from ${cwd}`);
+            }
         }
     });
 
-    it("keeps each serialized provider in a cache keyed by the compiled code, and reads it back", async () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bluegreen-provider-cache-"));
+    it("keeps the provider text the same across builds, and says what to do when bin/ is missing", async () => {
+        const { byName } = await build();
+        const text = byName("bluegreen-switch").inputs.__provider as string;
+        assert.doesNotMatch(text, new RegExp(REPO.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")), "no checkout path");
+        const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), "bluegreen-no-bin-"));
         try {
-            for (const [key, provider] of Object.entries(PROVIDERS)) {
-                const text = await serializedProvider(key, provider, dir);
-                assert.strictEqual(text, await sdkProviderText(key), `${key}: cached what the SDK serializes`);
-                const file = path.join(dir, `${key}-${providerCodeHash()}.js`);
-                assert.strictEqual(fs.readFileSync(file, "utf8"), text, `${key}: written to ${file}`);
-            }
-            // A second run of the program reads the files instead of serializing again.
-            const file = path.join(dir, `network-${providerCodeHash()}.js`);
-            fs.writeFileSync(file, "exports.handler = undefined; // marker\n");
-            const other = fs.mkdtempSync(path.join(dir, "again-"));
-            fs.copyFileSync(file, path.join(other, path.basename(file)));
-            assert.strictEqual(
-                await serializedProvider("network", networkProvider, other),
-                fs.readFileSync(file, "utf8"),
+            assert.throws(
+                () => loadProvider(text, elsewhere),
+                /bluegreen: bin\/components\/providers\/proxySwitch\.js not found above .*; run npm run build/,
             );
         } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
-    });
-
-    it("changes the cache key when the compiled code changes", () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bluegreen-provider-hash-"));
-        try {
-            fs.writeFileSync(path.join(dir, "a.js"), "exports.a = 1;\n");
-            const before = providerCodeHash(dir);
-            assert.strictEqual(providerCodeHash(dir), before, "stable");
-            fs.writeFileSync(path.join(dir, "a.js"), "exports.a = 2;\n");
-            assert.notStrictEqual(providerCodeHash(dir), before);
-        } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
+            fs.rmSync(elsewhere, { recursive: true, force: true });
         }
     });
 });
@@ -703,9 +688,10 @@ describe("swarm resource graph", () => {
         }
     });
 
-    it("gives the SwarmService the provider text pulumi.dynamic.Resource would", async () => {
+    it("gives the SwarmService a provider text that loads its provider", async () => {
         const { byName } = await build(CONFIG, dockerCliEngine(undefined, SWARM));
-        assert.strictEqual(byName("bluegreen-proxy-service").inputs.__provider, await sdkProviderText("swarmService"));
+        const text = byName("bluegreen-proxy-service").inputs.__provider;
+        assert.strictEqual(loadProvider(text, REPO), swarmServiceProvider);
     });
 
     it("rejects replicas=2 with orchestrator docker before any resource is made", async () => {

@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import * as childProcess from "child_process";
 import * as net from "net";
-import { orphanedProviders, staleLocks } from "../../scripts/locks";
+import { orphanedProviders, providerEngineAddress, staleLocks } from "../../scripts/locks";
 
 describe("stale lock detection", () => {
     it("finds only this host's locks of the stack whose process is gone", () => {
@@ -57,5 +57,17 @@ describe("orphaned dynamic provider detection", () => {
             working.kill("SIGKILL");
             engine.close();
         }
+    });
+
+    it("reads the engine address of resource plugins (docker, command) as of the dynamic provider", () => {
+        const plugin = "/h/plugins/resource-docker-v5.0.0/pulumi-resource-docker";
+        assert.strictEqual(providerEngineAddress([plugin, "127.0.0.1:4000"]), "127.0.0.1:4000");
+        assert.strictEqual(providerEngineAddress(["pulumi-resource-command", "127.0.0.1:4001"]), "127.0.0.1:4001");
+        assert.strictEqual(
+            providerEngineAddress(["node", "/x/node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js", "h:1"]),
+            "h:1",
+        );
+        assert.strictEqual(providerEngineAddress(["/usr/bin/pulumi-language-nodejs", "127.0.0.1:4002"]), undefined);
+        assert.strictEqual(providerEngineAddress(["node", "server.js", "127.0.0.1:4003"]), undefined);
     });
 });

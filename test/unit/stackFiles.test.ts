@@ -31,7 +31,7 @@ describe("stack files (read without the CLI)", function () {
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it("finds no selected stack before one is selected", () => {
-        assert.strictEqual(selectedStack(dir, env.PULUMI_HOME), undefined);
+        assert.strictEqual(selectedStack(dir, env.PULUMI_HOME, env.PULUMI_BACKEND_URL), undefined);
         assert.strictEqual(stackConfig(dir, "nope"), undefined);
     });
 
@@ -39,8 +39,10 @@ describe("stack files (read without the CLI)", function () {
         pulumi("stack", "init", "first");
         pulumi("stack", "init", "second");
         pulumi("stack", "select", "first");
-        assert.strictEqual(selectedStack(dir, env.PULUMI_HOME), pulumi("stack", "--show-name"));
-        assert.strictEqual(selectedStack(dir, env.PULUMI_HOME), "first");
+        assert.strictEqual(selectedStack(dir, env.PULUMI_HOME, env.PULUMI_BACKEND_URL), pulumi("stack", "--show-name"));
+        assert.strictEqual(selectedStack(dir, env.PULUMI_HOME, env.PULUMI_BACKEND_URL), "first");
+        // The selection is per backend: another backend has none saved.
+        assert.strictEqual(selectedStack(dir, env.PULUMI_HOME, "file:///elsewhere"), undefined);
 
         pulumi("config", "set", "liveColor", "green");
         pulumi("config", "set", "blueImage", "bluegreen-sample:1");
