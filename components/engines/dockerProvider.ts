@@ -11,6 +11,12 @@ import * as pulumi from "../sdk";
 /** On a service's task containers: the image ID the manager resolved its reference to. */
 const IMAGE_ID_LABEL = "io.bluegreen.image-id";
 
+/** `dependsOn` as a list, whatever form the caller gave it in (resolved inputs only). */
+function dependencies(dependsOn: pulumi.CustomResourceOptions["dependsOn"]): pulumi.Resource[] {
+    if (dependsOn === undefined) return [];
+    return (Array.isArray(dependsOn) ? dependsOn : [dependsOn]) as pulumi.Resource[];
+}
+
 function labelList(labels: Record<string, string>) {
     return Object.entries(labels).map(([label, value]) => ({ label, value }));
 }
@@ -82,6 +88,16 @@ export function dockerProviderEngine(registryAuth?: pulumi.Input<RegistryAuth>, 
             const { command, env } = seededCommand(spec);
             const nodeId = pinnedNode(spec, swarm);
             const labels = { ...spec.labels, [ENGINE_LABEL]: "docker-provider" };
+            // The files volume as a resource of its own: a mount alone would make it implicitly, and
+            // destroy would leave it behind. Made before the service, removed after it (the provider
+            // waits while a stopping task still uses it).
+            const volume = spec.filesDir
+                ? new docker.Volume(
+                      `${name}-files`,
+                      { name: filesVolume(spec.name), labels: labelList(labels) },
+                      withProvider(name, opts),
+                  )
+                : undefined;
             const service = new docker.Service(
                 name,
                 {
@@ -121,6 +137,7 @@ export function dockerProviderEngine(registryAuth?: pulumi.Input<RegistryAuth>, 
                 },
                 {
                     ...withProvider(name, opts),
+                    dependsOn: volume ? [...dependencies(opts.dependsOn), volume] : opts.dependsOn,
                     deleteBeforeReplace: true,
                     replaceOnChanges: ["taskSpec.containerSpec.image"],
                 },

@@ -539,8 +539,15 @@ describe("swarm resource graph", () => {
                     "bluegreen-network",
                     "bluegreen-proxy-image",
                     "bluegreen-proxy-service",
+                    // docker-provider: the proxy's files volume is a resource, so destroy removes it.
+                    ...(e.engine === "docker-provider" ? ["bluegreen-proxy-service-files"] : []),
                     "bluegreen-switch",
                 ]);
+                if (e.engine === "docker-provider") {
+                    const volume = registered.find((r) => r.name === "bluegreen-proxy-service-files");
+                    assert.strictEqual(volume?.type, "docker:index/volume:Volume");
+                    assert.strictEqual(volume?.inputs.name, "unit-proxy-files");
+                }
                 assert.deepStrictEqual(
                     ours.filter((r) => r.type === "docker:index/container:Container" || /-container$/.test(r.name)),
                     [],
