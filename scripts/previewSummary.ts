@@ -42,18 +42,21 @@ function show(value: unknown): string {
     return text === undefined ? "(none)" : text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE)}...` : text;
 }
 
-/** What changes in a step's inputs, as "key: old -> new" (the engine leaves diffReasons empty here). */
+/**
+ * What changes in a step's inputs, as "key: old -> new". Dynamic providers leave diffReasons empty
+ * (every differing input is listed); a bridged provider (@pulumi/docker) names its reasons, each
+ * shown with its values when it is a top-level input.
+ */
 function changedInputs(step: PreviewStep): string[] {
-    if (step.diffReasons && step.diffReasons.length > 0) {
-        return step.diffReasons;
-    }
     const olds = step.oldState?.inputs ?? {};
     const news = step.newState?.inputs ?? {};
+    const differs = (k: string) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]);
+    const withValues = (k: string) => `${k}: ${show(olds[k])} -> ${show(news[k])}`;
+    if (step.diffReasons && step.diffReasons.length > 0) {
+        return step.diffReasons.map((k) => ((k in olds || k in news) && differs(k) ? withValues(k) : k));
+    }
     const keys = [...new Set([...Object.keys(olds), ...Object.keys(news)])].filter((k) => !k.startsWith("__"));
-    return keys
-        .filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]))
-        .sort()
-        .map((k) => `${k}: ${show(olds[k])} -> ${show(news[k])}`);
+    return keys.filter(differs).sort().map(withValues);
 }
 
 /** Components (bluegreen:index:*) and the stack only group resources; their steps say nothing new. */

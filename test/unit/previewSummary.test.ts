@@ -15,6 +15,32 @@ function guardStep(op: string, news: Record<string, unknown>, olds = deployed) {
 }
 
 describe("preview summary", () => {
+    it("shows the values of a bridged provider's top-level diff reasons (docker-provider)", () => {
+        const DOCKER = "urn:pulumi:dev::bluegreen::bluegreen:index:ColorSlot$docker:index/";
+        const preview: PreviewJson = {
+            steps: [
+                {
+                    op: "replace",
+                    urn: `${DOCKER}remoteImage:RemoteImage::bluegreen-green-image`,
+                    oldState: { inputs: { name: "app:1", keepLocally: true } },
+                    newState: { inputs: { name: "app:2", keepLocally: true } },
+                    diffReasons: ["name"],
+                },
+                {
+                    op: "replace",
+                    urn: `${DOCKER}container:Container::bluegreen-green-container`,
+                    oldState: { inputs: { image: "sha256:1", ports: [{ external: 1 }] } },
+                    newState: { inputs: { image: "04da6b54-80e4-46f7-96ec-b56ff0331ba9", ports: [{ external: 2 }] } },
+                    diffReasons: ["image", "ports[0].external"],
+                },
+            ],
+        };
+        assert.deepStrictEqual(
+            summarizePreview(preview).changes.map((c) => c.keys),
+            [["name: app:1 -> app:2"], ["image: sha256:1 -> (computed)", "ports[0].external"]],
+        );
+    });
+
     it("summarizes a release with the steps that change", () => {
         const preview: PreviewJson = {
             steps: [
