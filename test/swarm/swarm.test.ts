@@ -10,6 +10,7 @@ import { probe } from "../../components/providers/probe";
 import { RELOAD_VIA_EXEC_ENV } from "../../components/providers/proxySwitch";
 import { assertNoLoss, expectFailure, underLoad } from "../support/load";
 import { startLoad } from "../support/hey";
+import { TEST_ENGINE } from "../support/engine";
 import { createTestStack, runCli, sampleConfig, TestStack } from "../support/stack";
 import { nodesOf } from "../support/swarm";
 
@@ -208,7 +209,10 @@ describe("swarm end to end (multi-node harness, real Pulumi, nginx service)", fu
         assert.match(failure.message, /\) after [\d.]+s \(needed 3 consecutive 2xx from each of 2\)/);
         const gate = Number(/ after ([\d.]+)s /.exec(failure.message)?.[1]);
         assert.ok(gate >= HEALTH_TIMEOUT_SECONDS && gate < HEALTH_TIMEOUT_SECONDS + 2, `gate gave up after ${gate} s`);
-        assert.ok(failure.seconds < HEALTH_TIMEOUT_SECONDS + 25, `pulumi up failed after ${failure.seconds} s`);
+        // The fixed cost on top of the gate: replacing the service. docker.Service takes longer
+        // there (README, "Engines and images": a swarm release 29 s against 13 s).
+        const fixedCost = TEST_ENGINE === "docker-provider" ? 40 : 25;
+        assert.ok(failure.seconds < HEALTH_TIMEOUT_SECONDS + fixedCost, `pulumi up failed after ${failure.seconds} s`);
         assert.strictEqual((await serving()).color, "blue");
     });
 
