@@ -1,15 +1,18 @@
 import * as pulumi from "./components/sdk";
 import { ConfigError, parseSettings, Settings, validateStackName } from "./components/config";
 import { Engine } from "./components/engine";
+import { findSite } from "./components/engines/address";
 import { selectEngine } from "./components/engines/select";
+import { Site } from "./components/site";
 import { BlueGreenService } from "./components/service";
 
-function setup(): { stack: string; settings: Settings; engine: Engine } {
+function setup(): { stack: string; settings: Settings; engine: Engine; site: Site } {
     const config = new pulumi.Config("bluegreen");
     try {
         const stack = validateStackName(pulumi.getStack());
         const settings = parseSettings((key) => (key === "registryAuth" ? secretConfig(key) : config.get(key)));
-        return { stack, settings, engine: selectEngine(stack, settings) };
+        const site = findSite();
+        return { stack, settings, site, engine: selectEngine(stack, settings, site) };
     } catch (err) {
         // One line, no stack trace: nothing has been touched yet.
         throw err instanceof ConfigError ? new pulumi.RunError(err.message) : err;

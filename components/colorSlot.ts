@@ -3,6 +3,7 @@ import { Color } from "./config";
 import { containerName, loopbackUrl, MANAGED_LABEL } from "./names";
 import { ContainerHandle, Engine, ImageHandle } from "./engine";
 import { HealthCheck } from "./providers/healthCheck";
+import { colourEndpoint, Site } from "./site";
 
 /** How a colour's health gate probes it; the same on one engine and on a swarm. */
 export interface SlotHealth {
@@ -35,6 +36,10 @@ export interface ColorSlotArgs extends SlotHealth {
     readonly hostPort: number;
     /** Whether this colour serves traffic after this update; becoming live re-runs the health check. */
     readonly live: boolean;
+    /** Where the container runs: on a remote engine the gate probes it from inside the proxy. */
+    readonly site: Site;
+    /** What the probes need running first (the proxy's container, on a remote engine). */
+    readonly probeAfter?: pulumi.Resource;
 }
 
 /** One colour: its container and the health gate that must pass before traffic may reach it. */
@@ -66,18 +71,20 @@ export class ColorSlot extends pulumi.ComponentResource {
             { parent: this },
         );
         this.revision = this.container.containerId;
+        const healthAt = colourEndpoint(args.site, args.stack, args.color, args);
         this.healthCheck = new HealthCheck(
             `${name}-health`,
             {
                 color: args.color,
-                url: `${this.url}${args.healthPath}`,
+                url: `${healthAt.url}${args.healthPath}`,
+                probeFrom: healthAt.from,
                 timeoutSeconds: args.healthTimeoutSeconds,
                 intervalMs: args.healthIntervalMs,
                 threshold: args.healthyThreshold,
                 containerId: this.container.containerId,
                 live: args.live,
             },
-            { parent: this },
+            { parent: this, dependsOn: args.probeAfter ? [args.probeAfter] : [] },
         );
 
         this.registerOutputs({ url: this.url, containerId: this.container.containerId });

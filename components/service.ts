@@ -9,6 +9,7 @@ import { SWARM_CONF_PATH, SwarmProxy, swarmRouting } from "./swarmProxy";
 import { ProxySwitch } from "./providers/proxySwitch";
 import { ReleaseGuard } from "./providers/releaseGuard";
 import { Engine } from "./engine";
+import { proxyEndpoint, Site } from "./site";
 
 export interface BlueGreenServiceArgs {
     /** Stack name; prefixes every Docker object (`<stack>-proxy`, `<stack>-blue`, ...). */
@@ -17,6 +18,8 @@ export interface BlueGreenServiceArgs {
     readonly settings: Settings;
     /** Maps containers, images, the network and the smoke test to resources (see components/engines/). */
     readonly engine: Engine;
+    /** Where the containers run (components/site.ts): decides how the gates reach them. */
+    readonly site: Site;
 }
 
 /**
@@ -43,16 +46,24 @@ export class BlueGreenService extends pulumi.ComponentResource {
 
     constructor(name: string, args: BlueGreenServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bluegreen:index:BlueGreenService", name, {}, opts);
-        const { stack, settings: s, engine } = args;
+        const { stack, settings: s, engine, site } = args;
         this.url = loopbackUrl(s.publicPort);
+        const swarm = s.orchestrator === "swarm";
+        // How the guard, the switch's confirmation and the health gates reach nginx and the colours.
+        const nginxAt = proxyEndpoint(site, stack, s.publicPort, swarm);
 
         // Runs first: its check refuses, at preview, replacing the container that serves traffic.
         const guard = new ReleaseGuard(
             `${name}-guard`,
-            { liveColor: s.liveColor, blueImage: s.blueImage, greenImage: s.greenImage, publicUrl: this.url },
+            {
+                liveColor: s.liveColor,
+                blueImage: s.blueImage,
+                greenImage: s.greenImage,
+                publicUrl: nginxAt.url,
+                probeFrom: nginxAt.from,
+            },
             { parent: this },
         );
-        const swarm = s.orchestrator === "swarm";
         const network = engine.network(
             `${name}-network`,
             { name: networkName(stack), labels: { [MANAGED_LABEL]: stack }, driver: swarm ? "overlay" : "bridge" },
@@ -75,6 +86,15 @@ export class BlueGreenService extends pulumi.ComponentResource {
                   { parent: this, dependsOn: [guard] },
               )
             : undefined;
+        // On one engine the proxy is independent of the colours, except on a remote engine: there
+        // the colours' gates probe them from inside its container.
+        const proxy =
+            swarmProxy ??
+            new Proxy(
+                `${name}-proxy`,
+                { stack, engine, image: s.proxyImage, network: network.name, publicPort: s.publicPort },
+                { parent: this, dependsOn: [guard] },
+            );
         const slot = (color: Color) => {
             const common = {
                 stack,
@@ -96,19 +116,21 @@ export class BlueGreenService extends pulumi.ComponentResource {
                       { ...common, replicas: s.replicas, previewPort: portOf(s, color), proxy: swarmProxy },
                       opts,
                   )
-                : new ColorSlot(`${name}-${color}`, { ...common, hostPort: portOf(s, color) }, opts);
+                : new ColorSlot(
+                      `${name}-${color}`,
+                      {
+                          ...common,
+                          site,
+                          hostPort: portOf(s, color),
+                          probeAfter:
+                              site.kind === "remote" && proxy instanceof Proxy ? proxy.container.resource : undefined,
+                      },
+                      opts,
+                  );
         };
         this.slots = { blue: slot("blue"), green: slot("green") };
         this.blueUrl = this.slots.blue.url;
         this.greenUrl = this.slots.green.url;
-
-        const proxy =
-            swarmProxy ??
-            new Proxy(
-                `${name}-proxy`,
-                { stack, engine, image: s.proxyImage, network: network.name, publicPort: s.publicPort },
-                { parent: this, dependsOn: [guard] },
-            );
 
         const live = this.slots[s.liveColor];
         this.switchGates = [live.healthCheck];
@@ -140,7 +162,8 @@ export class BlueGreenService extends pulumi.ComponentResource {
                 proxyContainerId: proxy.revision,
                 ...target,
                 configVersion: renderProxyConfig(target, routing).version,
-                publicUrl: this.url,
+                publicUrl: nginxAt.url,
+                probeFrom: nginxAt.from,
                 ...(swarm ? { proxyIsService: true, confPath: SWARM_CONF_PATH, swarm: routing } : {}),
             },
             { parent: this, dependsOn: this.switchGates },

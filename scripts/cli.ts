@@ -8,7 +8,11 @@ import { Color, DEFAULTS, otherColor, validateEngine, validateImage } from "../c
 import { containerName, MANAGED_LABEL } from "../components/names";
 import { parseVersionBody, VERSION_PATH } from "../components/nginx";
 import { repoDigestOf } from "../components/imageRef";
-import { describeProbe, probe } from "../components/providers/probe";
+import { describeProbe } from "../components/providers/probe";
+import { describeEndpoint, probeEndpoint } from "../components/providers/reach";
+import { dockerEnv } from "../components/providers/sshMux";
+import { findSite } from "../components/engines/address";
+import { colourEndpoint, Endpoint, proxyEndpoint } from "../components/site";
 import { orphanedProviders, staleLocks } from "./locks";
 import { isOrphan, PendingOperation, pendingCreates } from "./pendingCreates";
 import { PreviewJson, renderMarkdown, renderText, summarizePreview } from "./previewSummary";
@@ -50,13 +54,15 @@ function config(): Record<string, string> {
     return values;
 }
 
-function publicUrl(values: Record<string, string>): string {
-    return `http://127.0.0.1:${values.publicPort ?? DEFAULTS.publicPort}`;
+/** nginx's public listener: on this machine's 127.0.0.1, or on a remote engine from inside the proxy. */
+function nginxAt(values: Record<string, string>): Endpoint {
+    const port = Number(values.publicPort ?? DEFAULTS.publicPort);
+    return proxyEndpoint(findSite(), stackName(), port, values.orchestrator === "swarm");
 }
 
 /** The colour nginx really serves, or undefined when no proxy answers. */
 async function servingColor(values: Record<string, string>): Promise<Color | undefined> {
-    const result = await probe(publicUrl(values) + VERSION_PATH, 2000);
+    const result = await probeEndpoint(nginxAt(values), VERSION_PATH, 2000);
     const color = result.status === 200 ? parseVersionBody(result.body)?.color : undefined;
     return color === "blue" || color === "green" ? color : undefined;
 }
@@ -74,6 +80,7 @@ function stackName(): string {
 function containerState(name: string): string {
     const result = childProcess.spawnSync("docker", ["inspect", "--format", "{{.State.Status}}", name], {
         encoding: "utf8",
+        env: dockerEnv(),
     });
     return result.status === 0 ? result.stdout.trim() : "missing";
 }
@@ -83,7 +90,7 @@ function serviceState(name: string): { running: number; wanted: number; nodes: s
     const result = childProcess.spawnSync(
         "docker",
         ["service", "ps", "--filter", "desired-state=running", "--format", "{{.CurrentState}}|{{.Node}}", name],
-        { encoding: "utf8" },
+        { encoding: "utf8", env: dockerEnv() },
     );
     if (result.status !== 0) {
         return undefined;
@@ -142,7 +149,9 @@ async function release(image: string | undefined): Promise<number> {
                 `To put config back in line with traffic: npm run rollback`,
         );
     } else {
-        console.log(`\nreleased ${image}: ${idle} serves ${publicUrl(values)}; ${live} stays up as standby`);
+        console.log(
+            `\nreleased ${image}: ${idle} serves ${describeEndpoint(nginxAt(values))}; ${live} stays up as standby`,
+        );
     }
     return code;
 }
@@ -175,7 +184,7 @@ async function rollback(): Promise<number> {
  * repository when there are several), or the image ID of an image built locally.
  */
 function runningDigest(container: string, ref: string): string {
-    const inspect = (args: string[]) => childProcess.spawnSync("docker", args, { encoding: "utf8" });
+    const inspect = (args: string[]) => childProcess.spawnSync("docker", args, { encoding: "utf8", env: dockerEnv() });
     const image = inspect(["inspect", "--format", "{{.Image}}", container]);
     if (image.status !== 0) {
         return "none";
@@ -217,15 +226,23 @@ async function status(): Promise<number> {
         values.orchestrator === "swarm" ? `, orchestrator: swarm, ${values.replicas ?? 1} replicas per colour` : "";
     console.log(`stack:   ${stack} (engine: ${engineOf(stack, values)}${orchestrator})`);
     console.log(`config:  liveColor=${values.liveColor}`);
-    console.log(`serving: ${serving ?? "nothing (proxy not answering)"} at ${publicUrl(values)}`);
+    console.log(`serving: ${serving ?? "nothing (proxy not answering)"} at ${describeEndpoint(nginxAt(values))}`);
     if (serving !== undefined && serving !== values.liveColor) {
         console.log(`warning: config and traffic disagree (a failed release?); npm run rollback aligns them`);
     }
     let allHealthy = true;
     for (const color of ["blue", "green"] as const) {
-        const port = values[`${color}Port`] ?? DEFAULTS[`${color}Port`];
-        const url = `http://127.0.0.1:${port}`;
-        const health = await probe(url + (values.healthPath ?? DEFAULTS.healthPath), 2000);
+        const at = colourEndpoint(
+            findSite(),
+            stack,
+            color,
+            {
+                hostPort: Number(values[`${color}Port`] ?? DEFAULTS[`${color}Port`]),
+                appPort: Number(values.appPort ?? DEFAULTS.appPort),
+            },
+            values.orchestrator === "swarm",
+        );
+        const health = await probeEndpoint(at, values.healthPath ?? DEFAULTS.healthPath, 2000);
         const healthy = health.status !== undefined && health.status >= 200 && health.status < 300;
         allHealthy &&= healthy;
         const role = color === serving ? "live   " : "standby";
@@ -236,7 +253,7 @@ async function status(): Promise<number> {
                 : `digest=${runningDigest(name, values[`${color}Image`] ?? "")} container=${containerState(name)}`;
         console.log(
             `${color.padEnd(5)}   ${role} image=${values[`${color}Image`]} ${runs} ` +
-                `health=${healthy ? "ok" : describeProbe(health)} url=${url}`,
+                `health=${healthy ? "ok" : describeProbe(health)} url=${describeEndpoint(at)}`,
         );
     }
     return serving !== undefined && allHealthy ? 0 : 1;
@@ -270,11 +287,14 @@ async function recover(): Promise<number> {
                 : `{{.Id}} {{index .Config.Labels "${MANAGED_LABEL}"}}`;
         const found = childProcess.spawnSync("docker", [kind, "inspect", "--format", format, name], {
             encoding: "utf8",
+            env: dockerEnv(),
         });
         const [id = "", owner = ""] = found.status === 0 ? found.stdout.trim().split(" ") : [];
         if (isOrphan({ id, stack: owner }, stackName(), recorded)) {
             console.log(`recover: removing the ${kind} ${name} the interrupted update created but did not record`);
-            childProcess.spawnSync("docker", kind === "service" ? ["service", "rm", name] : ["rm", "-f", name]);
+            childProcess.spawnSync("docker", kind === "service" ? ["service", "rm", name] : ["rm", "-f", name], {
+                env: dockerEnv(),
+            });
         }
     }
     if (pending.length > 0) {

@@ -31,4 +31,7 @@ fi
 if ! command -v ip >/dev/null 2>&1 || ! command -v nsenter >/dev/null 2>&1 || ! command -v iptables >/dev/null 2>&1; then
     ensure_debs iproute2 util-linux iptables # the multi-node swarm harness (scripts/swarm-harness.sh)
 fi
+if [ ! -x /usr/sbin/sshd ] || ! command -v curl >/dev/null 2>&1; then
+    ensure_debs openssh-server curl # the Docker host reached over SSH (scripts/remote-harness.sh)
+fi
 log "ready in $((SECONDS - started)) s; now: . scripts/env.sh"

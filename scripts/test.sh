@@ -32,6 +32,18 @@ for engine in "${engines[@]}"; do
     BLUEGREEN_ENGINE=$engine run_suite "e2e ($engine)" npm run --silent test:e2e
 done
 
+# The remote suite deploys from here to a Docker host reachable only over SSH (DOCKER_HOST=ssh://…).
+if bash scripts/remote-harness.sh up; then
+    for engine in "${engines[@]}"; do
+        BLUEGREEN_ENGINE=$engine run_suite "remote over SSH ($engine)" \
+            bash scripts/remote-harness.sh with -- npm run --silent test:remote
+    done
+    bash scripts/remote-harness.sh down
+else
+    echo "error: the SSH test host did not come up (scripts/remote-harness.sh up)"
+    status=1 failed=$((failed + 1))
+fi
+
 # The swarm suite runs inside the manager's network namespace: 127.0.0.1 is the manager there.
 if bash scripts/swarm-harness.sh up 2; then
     trap 'bash scripts/swarm-harness.sh down' EXIT

@@ -6,6 +6,8 @@ import type * as commandTypes from "@pulumi/command";
 import { Engine, ENGINE_LABEL, imageDigest, pinnedNode, seededCommand, SwarmTarget } from "../engine";
 import { RegistryAuth } from "../providers/image";
 import { filesVolume } from "../names";
+import { Site } from "../site";
+import { SSH_MUX_OPTIONS, sshMuxEnabled } from "../providers/sshMux";
 import * as pulumi from "../sdk";
 
 /** On a service's task containers: the image ID the manager resolved its reference to. */
@@ -21,21 +23,38 @@ function labelList(labels: Record<string, string>) {
     return Object.entries(labels).map(([label, value]) => ({ label, value }));
 }
 
-export function dockerProviderEngine(registryAuth?: pulumi.Input<RegistryAuth>, swarm?: SwarmTarget): Engine {
+export function dockerProviderEngine(
+    registryAuth?: pulumi.Input<RegistryAuth>,
+    swarm?: SwarmTarget,
+    site?: Site,
+): Engine {
     const docker = require("@pulumi/docker") as typeof dockerTypes;
     const command = require("@pulumi/command") as typeof commandTypes;
     let provider: dockerTypes.Provider | undefined;
-    /** Registry logins beyond the Docker client's own config go on an explicit provider. */
+    // A remote engine's address (from DOCKER_HOST or the docker context, as the docker CLI finds it)
+    // and registry logins beyond the Docker client's own config go on an explicit provider. A local
+    // engine without logins keeps the default provider, so deployed stacks see no provider change.
+    const remote = site?.kind === "remote" ? site : undefined;
     const withProvider = (name: string, opts: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions => {
-        if (registryAuth === undefined) {
+        if (registryAuth === undefined && remote === undefined) {
             return opts;
         }
         provider ??= new docker.Provider(
             `${name}-docker`,
             {
-                registryAuth: pulumi
-                    .output(registryAuth)
-                    .apply((auth) => Object.entries(auth).map(([address, login]) => ({ address, ...login }))),
+                ...(remote
+                    ? {
+                          host: remote.address,
+                          ...(remote.ssh && sshMuxEnabled() ? { sshOpts: [...SSH_MUX_OPTIONS] } : {}),
+                      }
+                    : {}),
+                ...(registryAuth === undefined
+                    ? {}
+                    : {
+                          registryAuth: pulumi
+                              .output(registryAuth)
+                              .apply((auth) => Object.entries(auth).map(([address, login]) => ({ address, ...login }))),
+                      }),
             },
             { parent: opts.parent },
         );
@@ -57,7 +76,8 @@ export function dockerProviderEngine(registryAuth?: pulumi.Input<RegistryAuth>, 
                     labels: labelList(spec.labels),
                     ...(overlay ? { driver: "overlay", attachable: true } : {}),
                 },
-                opts,
+                // Needs no registry login: only a remote engine puts it on the explicit provider.
+                remote ? withProvider(name, opts) : opts,
             );
             return { resource: network, name: network.name };
         },

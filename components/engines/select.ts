@@ -21,6 +21,8 @@ import { ConfigError, Orchestrator } from "../config";
 import { MANAGED_LABEL } from "../names";
 import * as pulumi from "../sdk";
 import { dockerCliEngine } from "./dockerCli";
+import { dockerEnv } from "../providers/sshMux";
+import { describeEngineFailure, Site } from "../site";
 
 /** The plugins the npm packages ask for, as `[name, version]`. */
 export function requiredPlugins(): [string, string][] {
@@ -46,7 +48,10 @@ export function pluginsAvailable(env: NodeJS.ProcessEnv = process.env): boolean 
 }
 
 /** Engines and orchestrators of the stack's existing containers (docker-cli's carry no engine label). */
-export function runningContainers(stack: string): { engines: EngineName[]; orchestrators: Orchestrator[] } {
+export function runningContainers(
+    stack: string,
+    site?: Site,
+): { engines: EngineName[]; orchestrators: Orchestrator[] } {
     const result = childProcess.spawnSync(
         "docker",
         [
@@ -57,10 +62,14 @@ export function runningContainers(stack: string): { engines: EngineName[]; orche
             "--format",
             `{{.Label "${ENGINE_LABEL}"}} {{.Label "com.docker.swarm.service.id"}}`,
         ],
-        { encoding: "utf8", timeout: 30000 },
+        { encoding: "utf8", timeout: 30000, env: dockerEnv() },
     );
     if (result.status !== 0) {
-        return { engines: [], orchestrators: [] }; // no engine answers: the resources report that themselves
+        if (site?.kind === "remote") {
+            // Before anything changes: one line naming the host and what failed (ssh, docker, daemon).
+            throw new ConfigError(describeEngineFailure(site, `${result.stderr ?? ""}${result.error?.message ?? ""}`));
+        }
+        return { engines: [], orchestrators: [] }; // no local engine answers: the resources report that themselves
     }
     // One line per container; an empty engine label is docker-cli's, a service ID a swarm task's.
     const lines = result.stdout.split("\n").slice(0, -1);
@@ -78,6 +87,7 @@ export function findSwarm(): SwarmTarget {
     const result = childProcess.spawnSync("docker", ["info", "--format", "{{json .Swarm}}"], {
         encoding: "utf8",
         timeout: 30000,
+        env: dockerEnv(),
     });
     if (result.status !== 0) {
         const why = (result.stderr || result.error?.message || "").trim().split("\n").pop();
@@ -88,8 +98,8 @@ export function findSwarm(): SwarmTarget {
     return swarmTarget(JSON.parse(result.stdout) as SwarmInfo, address);
 }
 
-export function engineFacts(stack: string): EngineFacts {
-    const running = runningContainers(stack);
+export function engineFacts(stack: string, site?: Site): EngineFacts {
+    const running = runningContainers(stack, site);
     return {
         running: running.engines,
         orchestrators: running.orchestrators,
@@ -101,15 +111,15 @@ export function engineFacts(stack: string): EngineFacts {
 }
 
 /** The engine this run uses, with the registry logins as a secret. */
-export function selectEngine(stack: string, settings: Settings): Engine {
-    const facts = engineFacts(stack);
+export function selectEngine(stack: string, settings: Settings, site: Site): Engine {
+    const facts = engineFacts(stack, site);
     checkOrchestrator(settings.orchestrator, facts.orchestrators ?? []);
     const name = chooseEngine(settings.engine, facts);
     const swarm = settings.orchestrator === "swarm" ? findSwarm() : undefined;
     const auth = settings.registryAuth === undefined ? undefined : pulumi.secret(settings.registryAuth);
     if (name === "docker-provider") {
         const { dockerProviderEngine } = require("./dockerProvider") as typeof import("./dockerProvider");
-        return dockerProviderEngine(auth, swarm);
+        return dockerProviderEngine(auth, swarm, site);
     }
     return dockerCliEngine(auth, swarm);
 }

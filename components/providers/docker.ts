@@ -1,6 +1,7 @@
 // Runs the docker CLI. Using the CLI (not the socket) means DOCKER_HOST and docker contexts work,
 // so the same program drives a remote engine. Dynamic providers capture these functions.
 import * as childProcess from "child_process";
+import { dockerEnv } from "./sshMux";
 
 export interface RunResult {
     readonly code: number;
@@ -21,7 +22,12 @@ export function docker(args: string[], options: RunOptions = {}): Promise<RunRes
         const child = childProcess.execFile(
             "docker",
             args,
-            { timeout: options.timeoutMs ?? 120000, maxBuffer: 16 * 1024 * 1024, encoding: "utf8" },
+            {
+                timeout: options.timeoutMs ?? 120000,
+                maxBuffer: 16 * 1024 * 1024,
+                encoding: "utf8",
+                env: dockerEnv(),
+            },
             (error, stdout, stderr) => {
                 if (error && typeof error.code !== "number") {
                     // Could not run docker at all (missing binary, timeout): no exit code to report.

@@ -1,12 +1,16 @@
 // Dynamic provider: proves a colour healthy before traffic may reach it.
 import * as pulumi from "../sdk";
 import { ModuleDynamicResource } from "./dynamicResource";
-import { describeProbe, FIRST_ANSWER_RETRY_MS, probe, ProbeResult, sleep } from "./probe";
+import { describeProbe, FIRST_ANSWER_RETRY_MS, ProbeResult, sleep } from "./probe";
+import { describeEndpoint, probeEndpoint } from "./reach";
+import type { Vantage } from "../site";
 import { ReplicaSet, waitReplicasHealthy } from "./replicaProbe";
 
 export interface HealthGate {
     readonly color: string;
     readonly url: string;
+    /** Open `url` from inside this container (a remote engine); absent: from this machine. */
+    readonly probeFrom?: Vantage;
     readonly timeoutSeconds: number;
     readonly intervalMs: number;
     readonly threshold: number;
@@ -28,13 +32,14 @@ export async function waitHealthy(gate: HealthGate): Promise<HealthReport> {
     let best = 0;
     let attempts = 0;
     let last: ProbeResult | undefined;
+    const endpoint = { url: gate.url, from: gate.probeFrom };
     for (;;) {
         const remaining = deadline - Date.now();
         if (remaining <= 0) {
             break;
         }
         attempts++;
-        last = await probe(gate.url, Math.max(1, Math.min(5000, remaining)));
+        last = await probeEndpoint(endpoint, "", Math.max(1, Math.min(5000, remaining)));
         const ok = last.status !== undefined && last.status >= 200 && last.status < 300;
         consecutive = ok ? consecutive + 1 : 0;
         best = Math.max(best, consecutive);
@@ -50,7 +55,7 @@ export async function waitHealthy(gate: HealthGate): Promise<HealthReport> {
     }
     const elapsed = ((Date.now() - started) / 1000).toFixed(1);
     throw new Error(
-        `health check failed: ${gate.color} is not healthy at ${gate.url} after ${elapsed}s ` +
+        `health check failed: ${gate.color} is not healthy at ${describeEndpoint(endpoint)} after ${elapsed}s ` +
             `(last answer: ${last ? describeProbe(last) : "none"}; needed ${gate.threshold} consecutive 2xx, ` +
             `best run ${best}); traffic was not moved to ${gate.color}`,
     );
@@ -78,6 +83,7 @@ function mustProbe(olds: State | undefined, news: HealthCheckInputs): boolean {
         olds === undefined ||
         olds.containerId !== news.containerId ||
         olds.url !== news.url ||
+        JSON.stringify(olds.probeFrom) !== JSON.stringify(news.probeFrom) ||
         JSON.stringify(olds.replicaSet) !== JSON.stringify(news.replicaSet) ||
         (news.live && !olds.live)
     );
@@ -110,6 +116,7 @@ async function run(olds: State | undefined, news: HealthCheckInputs): Promise<St
 const INPUT_KEYS: (keyof HealthCheckInputs)[] = [
     "color",
     "url",
+    "probeFrom",
     "timeoutSeconds",
     "intervalMs",
     "threshold",

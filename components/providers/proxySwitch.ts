@@ -8,7 +8,9 @@ import { Color } from "../config";
 import { NGINX_CONF_PATH, parseVersionBody, renderProxyConfig, SwarmRouting, VERSION_PATH } from "../nginx";
 import { taskContainer } from "./replicaProbe";
 import { docker, dockerOk, lastLine, RunResult } from "./docker";
-import { describeProbe, probe, ProbeResult, sleep } from "./probe";
+import { describeProbe, ProbeResult, sleep } from "./probe";
+import { describeEndpoint, probeEndpoint } from "./reach";
+import type { Endpoint, Vantage } from "../site";
 
 export interface ProxySwitchInputs {
     /** Name of the proxy container. */
@@ -22,8 +24,10 @@ export interface ProxySwitchInputs {
     readonly port: number;
     /** Version of the config to apply (a hash of its text), so a preview shows the change. */
     readonly configVersion: string;
-    /** Base URL of the public port as seen from the deploying machine. */
+    /** Base URL of nginx's public listener, as seen from the deploying machine or from `probeFrom`. */
     readonly publicUrl: string;
+    /** On a remote engine: the confirmation opens `publicUrl` from inside this container. */
+    readonly probeFrom?: Vantage;
     /** How long to wait for the reloaded nginx to serve the new version (default 10000). */
     readonly confirmTimeoutMs?: number;
     /** On a swarm: `proxyContainer` names the proxy's service, whose task on this node gets the config. */
@@ -160,12 +164,12 @@ export const SETTLE_MS = 250;
  * Polls the version endpoint on fresh connections until every answer for SETTLE_MS reports
  * `version`. Returns the milliseconds until the first answer from the new config.
  */
-export async function confirmVersion(publicUrl: string, version: string, timeoutMs: number): Promise<number> {
+export async function confirmVersion(at: Endpoint, version: string, timeoutMs: number): Promise<number> {
     const started = Date.now();
     let firstSeen: number | undefined;
     let last: ProbeResult | undefined;
     while (Date.now() - started < timeoutMs) {
-        last = await probe(publicUrl + VERSION_PATH, 2000);
+        last = await probeEndpoint(at, VERSION_PATH, 2000);
         const current = last.status === 200 && parseVersionBody(last.body)?.version === version;
         if (!current) {
             firstSeen = undefined;
@@ -177,16 +181,19 @@ export async function confirmVersion(publicUrl: string, version: string, timeout
         await sleep(20);
     }
     const seen = last?.status === 200 ? `serving ${last.body.trim()}` : last ? describeProbe(last) : "no answer";
-    throw new Error(`nginx did not serve config ${version} within ${timeoutMs} ms (${seen})`);
+    throw new Error(
+        `nginx did not serve config ${version} at ${describeEndpoint(at, VERSION_PATH)} within ${timeoutMs} ms (${seen})`,
+    );
 }
 
 /**
  * The host PID of the proxy's nginx master when the Docker engine runs on this machine, or
  * undefined (remote engine, other PID namespace): then the reload goes through `docker exec`.
  */
-async function localNginxMaster(proxy: string): Promise<number | undefined> {
+async function localNginxMaster(proxy: string, remote: boolean): Promise<number | undefined> {
     const host = process.env.DOCKER_HOST;
     if (
+        remote ||
         process.env[RELOAD_VIA_EXEC_ENV] === "1" ||
         (host !== undefined && host !== "" && !host.startsWith("unix://"))
     ) {
@@ -236,7 +243,8 @@ export async function applySwitch(inputs: ProxySwitchInputs): Promise<SwitchStat
     //    nginx accepts it, install it, keeping the previous one. nginx still runs the old config:
     //    nothing has moved yet. On a local engine the nginx master's PID (for step 2) also lets the
     //    command run by entering the container's namespaces, not through `docker exec`.
-    const masterPid = await localNginxMaster(proxy);
+    // A probe vantage means a remote engine: its PIDs are not this machine's.
+    const masterPid = await localNginxMaster(proxy, inputs.probeFrom !== undefined);
     const prepared = await inProxy(proxy, masterPid, files.install, text);
     if (prepared.code === REJECTED) {
         throw new Error(
@@ -266,7 +274,8 @@ export async function applySwitch(inputs: ProxySwitchInputs): Promise<SwitchStat
     try {
         // 3. Confirm on fresh connections; the time to the first answer is the switch latency.
         const confirmStarted = Date.now();
-        const firstSeen = await confirmVersion(inputs.publicUrl, rendered.version, inputs.confirmTimeoutMs ?? 10000);
+        const at = { url: inputs.publicUrl, from: inputs.probeFrom };
+        const firstSeen = await confirmVersion(at, rendered.version, inputs.confirmTimeoutMs ?? 10000);
         firstAnswerMs = confirmStarted - signalled + firstSeen;
     } catch (err) {
         const restore = await inProxy(proxy, masterPid, `${files.restore} && ${files.reload}`);
@@ -295,12 +304,13 @@ const INPUT_KEYS: (keyof ProxySwitchInputs)[] = [
     "configVersion",
     "publicUrl",
     "proxyIsService",
+    "probeFrom",
     "confPath",
 ];
 
 export const proxySwitchProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: string, olds: SwitchState, news: ProxySwitchInputs) {
-        const changed = INPUT_KEYS.filter((k) => olds[k] !== news[k]);
+        const changed = INPUT_KEYS.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
         return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
     },
     async create(inputs: ProxySwitchInputs) {

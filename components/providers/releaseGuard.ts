@@ -4,16 +4,19 @@ import { ModuleDynamicResource } from "./dynamicResource";
 import { Color } from "../config";
 import { parseVersionBody, VERSION_PATH } from "../nginx";
 import { classifyTransition, ReleaseState } from "../release";
-import { probe } from "./probe";
+import { probeEndpoint } from "./reach";
+import type { Endpoint, Vantage } from "../site";
 
 export interface ReleaseGuardInputs extends ReleaseState {
     /** The public URL, to ask nginx which colour really serves (config may say otherwise after a failed release). */
     readonly publicUrl: string;
+    /** On a remote engine: `publicUrl` is opened from inside this container. */
+    readonly probeFrom?: Vantage;
 }
 
 /** The colour nginx serves now, or undefined when no proxy answers (first deploy). */
-async function servingColor(publicUrl: string): Promise<Color | undefined> {
-    const result = await probe(publicUrl + VERSION_PATH, 2000);
+export async function servingColor(at: Endpoint): Promise<Color | undefined> {
+    const result = await probeEndpoint(at, VERSION_PATH, 2000);
     const color = result.status === 200 ? parseVersionBody(result.body)?.color : undefined;
     return color === "blue" || color === "green" ? color : undefined;
 }
@@ -23,11 +26,11 @@ export async function deployedState(olds: Partial<ReleaseGuardInputs>): Promise<
     if (olds.liveColor === undefined || olds.blueImage === undefined || olds.greenImage === undefined) {
         return undefined;
     }
-    const serving = await servingColor(olds.publicUrl ?? "");
+    const serving = await servingColor({ url: olds.publicUrl ?? "", from: olds.probeFrom });
     return { liveColor: serving ?? olds.liveColor, blueImage: olds.blueImage, greenImage: olds.greenImage };
 }
 
-const KEYS: (keyof ReleaseGuardInputs)[] = ["liveColor", "blueImage", "greenImage", "publicUrl"];
+const KEYS: (keyof ReleaseGuardInputs)[] = ["liveColor", "blueImage", "greenImage", "publicUrl", "probeFrom"];
 
 export const releaseGuardProvider: pulumi.dynamic.ResourceProvider = {
     async check(olds: Partial<ReleaseGuardInputs>, news: ReleaseGuardInputs) {
@@ -39,7 +42,8 @@ export const releaseGuardProvider: pulumi.dynamic.ResourceProvider = {
         return { inputs: news };
     },
     async diff(_id: string, olds: ReleaseGuardInputs, news: ReleaseGuardInputs) {
-        return { changes: KEYS.some((k) => olds[k] !== news[k]), replaces: [], deleteBeforeReplace: false };
+        const changed = KEYS.some((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+        return { changes: changed, replaces: [], deleteBeforeReplace: false };
     },
     async create(inputs: ReleaseGuardInputs) {
         return { id: "release-guard", outs: inputs };

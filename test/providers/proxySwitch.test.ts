@@ -161,7 +161,7 @@ describe("proxy switch (real nginx in Docker)", function () {
         const inputs = { ...switchInputs("blue", proxyId), publicUrl: "http://127.0.0.1:1", confirmTimeoutMs: 500 };
         await assert.rejects(
             applySwitch(inputs),
-            /nginx did not serve config [0-9a-f]{12} within 500 ms .*previous config restored$/,
+            /nginx did not serve config [0-9a-f]{12} at http:\/\/127\.0\.0\.1:1\/__bluegreen\/version within 500 ms .*previous config restored$/,
         );
         const answer = await probe(`${publicUrl}/`, 2000);
         assert.strictEqual(answer.headers["x-color"], "green");

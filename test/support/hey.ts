@@ -8,6 +8,8 @@ export interface LoadOptions {
     readonly rpsPerConnection: number;
     readonly connections: number;
     readonly method?: "GET" | "POST";
+    /** Run hey inside this network namespace (a remote test host's), so `url` is its 127.0.0.1. */
+    readonly netns?: string;
 }
 
 export interface LoadResult {
@@ -74,10 +76,13 @@ export function startLoad(options: LoadOptions): Promise<LoadResult> {
     ];
     if (method === "POST") args.push("-d", "payload=1", "-T", "application/x-www-form-urlencoded");
     args.push(options.url);
+    const [file, argv] = options.netns
+        ? ["nsenter", [`--net=/var/run/netns/${options.netns}`, "hey", ...args]]
+        : ["hey", args];
     return new Promise((resolve, reject) => {
         childProcess.execFile(
-            "hey",
-            args,
+            file,
+            argv,
             { timeout: (options.seconds + 30) * 1000, maxBuffer: 16 * 1024 * 1024 },
             (error, stdout, stderr) => {
                 if (error) {

@@ -2,15 +2,19 @@
 import * as assert from "assert";
 import { LoadResult, startLoad } from "./hey";
 
-/** GET and POST (2 keep-alive connections each, 50 rps each) on `url` while `action` runs. */
+/**
+ * GET and POST (2 keep-alive connections each, 50 rps each) on `url` while `action` runs; from
+ * inside `netns` when given (a remote test host, whose 127.0.0.1 `url` then means).
+ */
 export async function underLoad<T>(
     url: string,
     seconds: number,
     action: () => Promise<T>,
+    netns?: string,
 ): Promise<{ result: T; load: LoadResult[] }> {
     const load = Promise.all(
         (["GET", "POST"] as const).map((method) =>
-            startLoad({ url, seconds, rpsPerConnection: 25, connections: 2, method }),
+            startLoad({ url, seconds, rpsPerConnection: 25, connections: 2, method, netns }),
         ),
     );
     await new Promise((resolve) => setTimeout(resolve, 1000));

@@ -46,6 +46,8 @@ const OPTIONS: {
     ignoreChanges: string[];
     /** URNs the resource waits for: `dependsOn` and the resources its inputs come from. */
     dependencies: string[];
+    /** The provider reference (`urn::id`), empty for the default provider. */
+    provider: string;
 }[] = [];
 interface RegisterRequest {
     getType(): string;
@@ -53,6 +55,7 @@ interface RegisterRequest {
     getDeletebeforereplace(): boolean;
     getIgnorechangesList(): string[];
     getDependenciesList(): string[];
+    getProvider(): string;
 }
 const monitor = (
     require("@pulumi/pulumi/runtime/settings") as {
@@ -67,6 +70,7 @@ monitor.registerResource = (req, callback) => {
         deleteBeforeReplace: req.getDeletebeforereplace(),
         ignoreChanges: req.getIgnorechangesList(),
         dependencies: req.getDependenciesList(),
+        provider: req.getProvider(),
     });
     return registerResource(req, callback);
 };
@@ -85,6 +89,7 @@ import { smokeTestProvider } from "../../components/providers/smokeTest";
 import { imageProvider } from "../../components/providers/image";
 import { createArgs, SwarmServiceInputs, swarmServiceProvider } from "../../components/providers/swarmService";
 import { swarmRouting } from "../../components/swarmProxy";
+import { Site, siteOf } from "../../components/site";
 
 const REPO = path.resolve(__dirname, "../../..");
 const PROVIDERS: Record<string, pulumi.dynamic.ResourceProvider> = {
@@ -135,10 +140,14 @@ function settings(overrides: Record<string, string> = {}): Settings {
     return parseSettings((k) => values[k]);
 }
 
-async function build(overrides: Record<string, string> = {}, engine: Engine = dockerCliEngine()) {
+async function build(
+    overrides: Record<string, string> = {},
+    engine: Engine = dockerCliEngine(),
+    site: Site = siteOf(undefined),
+) {
     registered.length = 0;
     OPTIONS.length = 0;
-    const service = new BlueGreenService("bluegreen", { stack: "unit", settings: settings(overrides), engine });
+    const service = new BlueGreenService("bluegreen", { stack: "unit", settings: settings(overrides), engine, site });
     await output(service.proxyConfigVersion);
     const byName = (name: string) => {
         const found = registered.find((r) => r.name === name);
@@ -374,6 +383,67 @@ describe("resource graph on the docker-provider engine (mocks)", () => {
         assert.strictEqual(service.switchGates[0], service.slots.green.healthCheck);
         assert.strictEqual(byName("bluegreen-switch").inputs.proxyContainerId, "bluegreen-proxy-container-id");
         assert.strictEqual(service.engine, "docker-provider");
+    });
+});
+
+describe("resource graph on a remote engine (DOCKER_HOST=ssh://…)", () => {
+    const REMOTE = siteOf("ssh://deploy@203.0.113.7:2222");
+
+    for (const e of [
+        { engine: "docker-cli", make: () => dockerCliEngine() },
+        { engine: "docker-provider", make: () => dockerProviderEngine(undefined, undefined, REMOTE) },
+    ]) {
+        it(`${e.engine}: gates each colour from inside the proxy, by its name on the stack network`, async () => {
+            const { byName } = await build({}, e.make(), REMOTE);
+            for (const color of ["blue", "green"]) {
+                const health = byName(`bluegreen-${color}-health`).inputs;
+                assert.strictEqual(health.url, `http://unit-${color}:8080/health`);
+                assert.deepStrictEqual(health.probeFrom, { name: "unit-proxy" });
+                const deps = OPTIONS.find((o) => o.name === `bluegreen-${color}-health`)!.dependencies;
+                assert.ok(
+                    deps.some((urn) => urn.endsWith("::bluegreen-proxy-container")),
+                    `${color}'s gate waits for the proxy's container: ${deps.join(", ")}`,
+                );
+            }
+        });
+
+        it(`${e.engine}: confirms the switch and guards the release on nginx's own listener, from inside it`, async () => {
+            const { byName } = await build({}, e.make(), REMOTE);
+            for (const name of ["bluegreen-switch", "bluegreen-guard"]) {
+                assert.strictEqual(byName(name).inputs.publicUrl, "http://127.0.0.1:80", name);
+                assert.deepStrictEqual(byName(name).inputs.probeFrom, { name: "unit-proxy" }, name);
+            }
+        });
+    }
+
+    it("a local engine keeps probing 127.0.0.1 from here, with no probe vantage in any input", async () => {
+        const { byName } = await build();
+        assert.strictEqual(byName("bluegreen-green-health").inputs.url, "http://127.0.0.1:8082/health");
+        for (const name of ["bluegreen-green-health", "bluegreen-switch", "bluegreen-guard"]) {
+            assert.ok(!("probeFrom" in byName(name).inputs), `${name} has no probeFrom`);
+        }
+        const deps = OPTIONS.find((o) => o.name === "bluegreen-green-health")!.dependencies;
+        assert.ok(!deps.some((urn) => urn.endsWith("::bluegreen-proxy-container")), "no wait for the proxy");
+    });
+
+    it("docker-provider puts every docker resource on one provider with the engine's host and shared-connection ssh options", async () => {
+        await build({}, dockerProviderEngine(undefined, undefined, REMOTE), REMOTE);
+        const provider = registered.filter((r) => r.type === "pulumi:providers:docker");
+        assert.strictEqual(provider.length, 1);
+        assert.strictEqual(provider[0].inputs.host, "ssh://deploy@203.0.113.7:2222");
+        assert.deepStrictEqual(JSON.parse(String(provider[0].inputs.sshOpts)), [
+            "-o",
+            "ControlMaster=auto",
+            "-o",
+            "ControlPath=~/.ssh/bluegreen-%C",
+            "-o",
+            "ControlPersist=60",
+        ]);
+        const docker = OPTIONS.filter((o) => o.type.startsWith("docker:index/"));
+        assert.ok(docker.length >= 6, `images, containers and the network: ${docker.map((o) => o.name).join(", ")}`);
+        for (const o of docker) {
+            assert.match(o.provider, /::bluegreen-[a-z-]+-docker::/, `${o.name} is on the explicit provider`);
+        }
     });
 });
 
