@@ -32,9 +32,11 @@ swarm-destroy:
 	@$(ENV) bluegreen_check_backend && bash scripts/swarm-harness.sh on 1 -- pulumi destroy --yes \
 		--non-interactive --stack swarm; bash scripts/swarm-harness.sh down
 
-# The swarm part runs on the multi-node harness (needs root), torn down afterwards even on failure.
+# The SSH and swarm parts run on their harnesses (need root), each torn down afterwards even on failure.
 bench: build
 	@$(ENV) node bin/bench/swap.js && node bin/bench/speed.js && \
+		(trap 'bash scripts/remote-harness.sh down' EXIT && bash scripts/remote-harness.sh up && \
+		bash scripts/remote-harness.sh with -- node bin/bench/remote.js) && \
 		trap 'bash scripts/swarm-harness.sh down' EXIT && bash scripts/swarm-harness.sh up 2 && \
 		bash scripts/swarm-harness.sh on 1 -- node bin/bench/swarm.js
 

@@ -14,6 +14,8 @@ export interface RunOptions {
     readonly input?: string;
     /** Kill the command after this long (default 120 s). */
     readonly timeoutMs?: number;
+    /** Added to this process's environment (e.g. another DOCKER_HOST). */
+    readonly env?: Record<string, string>;
 }
 
 /** Runs `docker ARGS`; never throws for a non-zero exit (see `dockerOk`). */
@@ -26,7 +28,7 @@ export function docker(args: string[], options: RunOptions = {}): Promise<RunRes
                 timeout: options.timeoutMs ?? 120000,
                 maxBuffer: 16 * 1024 * 1024,
                 encoding: "utf8",
-                env: dockerEnv(),
+                env: dockerEnv(options.env ? { ...process.env, ...options.env } : process.env),
             },
             (error, stdout, stderr) => {
                 if (error && typeof error.code !== "number") {

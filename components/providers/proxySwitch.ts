@@ -54,6 +54,8 @@ export type SwitchState = ProxySwitchInputs & {
 
 /** Exit code of the install script when `nginx -t` rejects the candidate (nothing was changed). */
 const REJECTED = 3;
+/** Exit code of install-and-reload when the reload failed (the previous file was put back). */
+const RELOAD_FAILED = 4;
 
 /** Paths and scripts for a config at `conf` (validated: it is spliced into shell text). */
 function confFiles(conf: string) {
@@ -62,16 +64,22 @@ function confFiles(conf: string) {
     }
     const candidate = `${conf}.next`;
     const backup = `${conf}.previous`;
+    const install = [
+        `cat > ${candidate}`,
+        `if ! nginx -t -q -c ${candidate}; then rm -f ${candidate}; exit ${REJECTED}; fi`,
+        `cp ${conf} ${backup}`,
+        `mv ${candidate} ${conf}`,
+    ].join("\n");
+    const reload = `nginx -c ${conf} -s reload`;
+    const restore = `mv ${backup} ${conf}`;
     return {
         conf,
-        install: [
-            `cat > ${candidate}`,
-            `if ! nginx -t -q -c ${candidate}; then rm -f ${candidate}; exit ${REJECTED}; fi`,
-            `cp ${conf} ${backup}`,
-            `mv ${candidate} ${conf}`,
-        ].join("\n"),
-        reload: `nginx -c ${conf} -s reload`,
-        restore: `mv ${backup} ${conf}`,
+        install,
+        reload,
+        restore,
+        // On a remote engine each `docker exec` costs a round trip over SSH: validate, install and
+        // reload in one, putting the previous file back if the reload fails.
+        installAndReload: `${install}\nif ! ${reload}; then ${restore}; exit ${RELOAD_FAILED}; fi`,
     };
 }
 
@@ -244,11 +252,18 @@ export async function applySwitch(inputs: ProxySwitchInputs): Promise<SwitchStat
     //    nothing has moved yet. On a local engine the nginx master's PID (for step 2) also lets the
     //    command run by entering the container's namespaces, not through `docker exec`.
     // A probe vantage means a remote engine: its PIDs are not this machine's.
-    const masterPid = await localNginxMaster(proxy, inputs.probeFrom !== undefined);
-    const prepared = await inProxy(proxy, masterPid, files.install, text);
+    const remote = inputs.probeFrom !== undefined;
+    const masterPid = await localNginxMaster(proxy, remote);
+    const prepared = await inProxy(proxy, masterPid, remote ? files.installAndReload : files.install, text);
     if (prepared.code === REJECTED) {
         throw new Error(
             `${target} failed: nginx rejected the config: ${nginxComplaint(prepared.stderr)}; previous config still serving`,
+        );
+    }
+    if (prepared.code === RELOAD_FAILED) {
+        throw new Error(
+            `${target} failed: nginx -s reload failed: ${nginxComplaint(prepared.stderr || prepared.stdout)}; ` +
+                `previous config file restored`,
         );
     }
     if (prepared.code !== 0) {
@@ -257,12 +272,17 @@ export async function applySwitch(inputs: ProxySwitchInputs): Promise<SwitchStat
         );
     }
     // 2. Switch: reload. On a local engine, SIGHUP straight to nginx's master (microseconds); on a
-    //    remote one, `nginx -s reload` through `docker exec` (about 100 ms). Never `docker kill
+    //    remote one, `nginx -s reload` in the same `docker exec` as the install. Never `docker kill
     //    --signal HUP`: Docker 20.10 then treats the container as manually stopped and drops its
     //    restart policy, so a later crash would leave the proxy down.
     const signalled = Date.now();
-    const reloadVia = masterPid !== undefined && signal(masterPid) ? "signal" : "exec";
-    const reload = reloadVia === "signal" ? { code: 0, stderr: "", stdout: "" } : await exec(proxy, files.reload);
+    const reloadVia = remote
+        ? "exec, with the install"
+        : masterPid !== undefined && signal(masterPid)
+          ? "signal"
+          : "exec";
+    const reload =
+        remote || reloadVia === "signal" ? { code: 0, stderr: "", stdout: "" } : await exec(proxy, files.reload);
     if (reload.code !== 0) {
         await inProxy(proxy, masterPid, files.restore);
         throw new Error(

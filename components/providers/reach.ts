@@ -1,27 +1,32 @@
 // HTTP probes at an Endpoint (components/site.ts): straight from this machine, or from inside a
-// container of the stack through `docker exec`, so a remote engine needs no port reachable from here.
+// container of the stack (its probe agent, one `docker exec`), so a remote engine needs no port
+// reachable from here.
 import { Endpoint, Vantage } from "../site";
-import { docker, lastLine } from "./docker";
+import { agentGet } from "./probeAgent";
 import { probe, ProbeResult } from "./probe";
 import { serviceContainers } from "./swarmService";
 
-// Runs in the vantage container (bash, coreutils' timeout): one HTTP/1.0 GET on a new connection,
-// the raw answer on stdout. Arguments only, never spliced into the text: host, port, path, seconds.
-const GET_SCRIPT = `exec timeout "$4" bash -c '
-{ printf "GET %s HTTP/1.0\\r\\nHost: %s\\r\\nConnection: close\\r\\n\\r\\n" "$2" "$0" >&3; cat <&3; } \\
-  2>/dev/null 3<>"/dev/tcp/$0/$1" || exit 7' "$1" "$2" "$3"`;
-
-/** Exit code of GET_SCRIPT when the connection was refused or the name did not resolve. */
+/** Exit codes of a probe from a container: no connection (refused, no such name), timed out. */
 const NO_CONNECTION = 7;
-/** coreutils' timeout. */
 const TIMED_OUT = 124;
+
+/** A service's task container, as last found (a failed probe looks again). */
+const taskOf = new Map<string, string>();
 
 /** The container a vantage names: itself, or its service's running task on this node. */
 export async function vantageContainer(from: Vantage): Promise<string | undefined> {
     if (!from.service) {
         return from.name;
     }
-    return (await serviceContainers(from.name, "running"))?.[0];
+    const known = taskOf.get(from.name);
+    if (known !== undefined) {
+        return known;
+    }
+    const found = (await serviceContainers(from.name, "running"))?.[0];
+    if (found !== undefined) {
+        taskOf.set(from.name, found);
+    }
+    return found;
 }
 
 /** Splits a raw HTTP/1.x answer into status, headers and body. */
@@ -42,47 +47,37 @@ export function parseRawHttp(raw: string): ProbeResult | undefined {
     return { status: Number(status), headers, body: split < 0 ? "" : raw.slice(split + 4) };
 }
 
-/** One GET from inside `from`; never throws. */
+/** One GET from inside `from` (through its container's probe agent); never throws. */
 async function probeFrom(from: Vantage, url: string, timeoutMs: number): Promise<ProbeResult> {
     const target = new URL(url);
-    if (!/^[A-Za-z0-9.-]+$/.test(target.hostname) || target.protocol !== "http:") {
-        return { body: "", headers: {}, error: `cannot probe ${url} from a container (plain http://host:port only)` };
+    const path = target.pathname + target.search;
+    if (target.protocol !== "http:" || !/^[A-Za-z0-9.-]+$/.test(target.hostname) || !/^\/[\x21-\x7e]*$/.test(path)) {
+        return {
+            body: "",
+            headers: {},
+            error: `cannot probe ${url} from a container (plain http://host:port/path only)`,
+        };
     }
     const container = await vantageContainer(from);
     if (container === undefined) {
         return { body: "", headers: {}, error: `no running task of ${from.name} on this node` };
     }
-    const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
-    const port = target.port || "80";
-    const result = await docker(
-        [
-            "exec",
+    try {
+        const { raw, code } = await agentGet(
             container,
-            "bash",
-            "-c",
-            GET_SCRIPT,
-            "probe",
-            target.hostname,
-            port,
-            target.pathname + target.search,
-            String(seconds),
-        ],
-        // docker exec over SSH pays a round trip or two on top of the probe itself.
-        { timeoutMs: timeoutMs + 15000 },
-    ).catch((err: Error) => ({ code: -1, stdout: "", stderr: err.message }));
-    const parsed = parseRawHttp(result.stdout);
-    if (parsed !== undefined) {
-        return parsed;
+            { host: target.hostname, port: target.port || "80", path },
+            timeoutMs,
+        );
+        const parsed = parseRawHttp(raw);
+        if (parsed !== undefined) {
+            return parsed;
+        }
+        const error = code === NO_CONNECTION ? "ECONNREFUSED" : code === TIMED_OUT ? "ETIMEDOUT" : "no HTTP answer";
+        return { body: "", headers: {}, error };
+    } catch (err) {
+        taskOf.delete(from.name); // the task may have been replaced: find it again next time
+        return { body: "", headers: {}, error: (err as Error).message };
     }
-    const error =
-        result.code === NO_CONNECTION
-            ? "ECONNREFUSED"
-            : result.code === TIMED_OUT
-              ? "ETIMEDOUT"
-              : result.code === 0
-                ? "no HTTP answer"
-                : `docker exec into ${from.name} failed: ${lastLine(result.stderr || result.stdout)}`;
-    return { body: "", headers: {}, error };
 }
 
 /** One GET of `path` at the endpoint, on a new connection; never throws. */

@@ -37,7 +37,15 @@ export function sampleConfig(publicPort: number): Record<string, string> {
     };
 }
 
-export async function createTestStack(prefix: string, config: Record<string, string>): Promise<TestStack> {
+/**
+ * A new stack of this project; `extraEnv` (e.g. another DOCKER_HOST) goes to every CLI run of it,
+ * so one process can drive stacks on different engines.
+ */
+export async function createTestStack(
+    prefix: string,
+    config: Record<string, string>,
+    extraEnv: Record<string, string> = {},
+): Promise<TestStack> {
     const name = `${prefix}${process.pid}`;
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), `bluegreen-${prefix}-`));
     fs.copyFileSync(path.join(REPO, "Pulumi.yaml"), path.join(workDir, "Pulumi.yaml"));
@@ -54,6 +62,7 @@ export async function createTestStack(prefix: string, config: Record<string, str
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
         // As scripts/env.sh sets it: history/ keeps every checkpoint already.
         PULUMI_DIY_BACKEND_DISABLE_CHECKPOINT_BACKUPS: "true",
+        ...extraEnv,
     };
     const workspace = await LocalWorkspace.create({ workDir, envVars: { ...env } });
     const stack = await Stack.create(name, workspace);
@@ -77,13 +86,15 @@ export async function createTestStack(prefix: string, config: Record<string, str
             } finally {
                 // Never leave containers (or, on a swarm, services) behind, even when destroy failed.
                 for (const role of ["proxy", "blue", "green"]) {
-                    await docker(["rm", "-f", `${name}-${role}`]);
+                    await docker(["rm", "-f", `${name}-${role}`], { env: extraEnv });
                 }
                 if (config.orchestrator === "swarm") {
-                    await docker(["service", "rm", `${name}-proxy`, `${name}-blue`, `${name}-green`]);
-                    await docker(["volume", "rm", "-f", `${name}-proxy-files`]);
+                    await docker(["service", "rm", `${name}-proxy`, `${name}-blue`, `${name}-green`], {
+                        env: extraEnv,
+                    });
+                    await docker(["volume", "rm", "-f", `${name}-proxy-files`], { env: extraEnv });
                 }
-                await docker(["network", "rm", `${name}-net`]);
+                await docker(["network", "rm", `${name}-net`], { env: extraEnv });
                 fs.rmSync(workDir, { recursive: true, force: true });
             }
         },
