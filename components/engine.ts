@@ -3,6 +3,7 @@
 // No component knows which engine runs it; the swap (health gate, proxy switch, guard) is the same.
 import { ConfigError, EngineSetting, Orchestrator } from "./config";
 import * as pulumi from "./sdk";
+import type { SshTarget } from "./site";
 
 export type EngineName = "docker-cli" | "docker-provider";
 export const ENGINE_NAMES: readonly EngineName[] = ["docker-cli", "docker-provider"];
@@ -83,6 +84,8 @@ export interface SmokeTestSpec {
     readonly targetUrl: string;
     /** The target's container: a replacement makes the test run again. */
     readonly containerId: pulumi.Input<string>;
+    /** On an ssh:// engine: TARGET_URL is an ssh tunnel from this machine to this port on the server. */
+    readonly tunnel?: SshTarget & { readonly remotePort: number };
 }
 
 export interface ImageHandle {

@@ -143,6 +143,8 @@ export class BlueGreenService extends pulumi.ComponentResource {
                         color: s.liveColor,
                         targetUrl: live.url,
                         containerId: live.revision,
+                        // The colour's preview port is the server's: reach it through ssh from here.
+                        ...(site.ssh ? { tunnel: { ...site.ssh, remotePort: portOf(s, s.liveColor) } } : {}),
                     },
                     { parent: this, dependsOn: [live.healthCheck] },
                 ),

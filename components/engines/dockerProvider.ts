@@ -5,6 +5,7 @@ import type * as dockerTypes from "@pulumi/docker";
 import type * as commandTypes from "@pulumi/command";
 import { Engine, ENGINE_LABEL, imageDigest, pinnedNode, seededCommand, SwarmTarget } from "../engine";
 import { RegistryAuth } from "../providers/image";
+import { SmokeTest } from "../providers/smokeTest";
 import { filesVolume } from "../names";
 import { Site } from "../site";
 import { SSH_MUX_OPTIONS, sshMuxEnabled } from "../providers/sshMux";
@@ -165,6 +166,10 @@ export function dockerProviderEngine(
             return { resource: service, serviceId: service.id };
         },
         smokeTest(name, spec, opts) {
+            if (spec.tunnel !== undefined) {
+                // command.local.Command cannot open the ssh tunnel TARGET_URL needs: this project's provider can.
+                return new SmokeTest(name, spec, opts);
+            }
             return new command.local.Command(
                 name,
                 {

@@ -1,6 +1,8 @@
 // Dynamic provider: runs the user's smoke test against the colour about to go live.
 import * as childProcess from "child_process";
+import * as net from "net";
 import * as pulumi from "../sdk";
+import type { SshTarget } from "../site";
 import { ModuleDynamicResource } from "./dynamicResource";
 import { lastLine } from "./docker";
 
@@ -13,16 +15,91 @@ export interface SmokeTestInputs {
     readonly containerId: string;
     /** Kill the command after this long (default 300). */
     readonly timeoutSeconds?: number;
+    /**
+     * On an ssh:// engine: `targetUrl` is the server's loopback, so the command gets TARGET_URL on an
+     * ssh tunnel from this machine to `remotePort` there, open while it runs.
+     */
+    readonly tunnel?: SshTarget & { readonly remotePort: number };
 }
 
-/** Runs the command; resolves on exit 0, otherwise fails with one line and the command's last words. */
-export function runSmokeTest(inputs: SmokeTestInputs): Promise<void> {
+/** A free port on this machine's loopback (the kernel's pick). */
+function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.once("error", reject);
+        server.listen(0, "127.0.0.1", () => {
+            const port = (server.address() as net.AddressInfo).port;
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+function accepts(port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+        const socket = net.connect({ port, host: "127.0.0.1" });
+        socket.once("connect", () => (socket.destroy(), resolve(true)));
+        socket.once("error", () => resolve(false));
+    });
+}
+
+/** Opens `ssh -L` to the tunnel's remote port; resolves with the local URL and a close function. */
+async function openTunnel(tunnel: NonNullable<SmokeTestInputs["tunnel"]>): Promise<{ url: string; close(): void }> {
+    const port = await freePort();
+    const ssh = childProcess.spawn(
+        "ssh",
+        [
+            "-N",
+            "-o",
+            "ExitOnForwardFailure=yes",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "ControlPath=none",
+            "-L",
+            `127.0.0.1:${port}:127.0.0.1:${tunnel.remotePort}`,
+            ...(tunnel.port ? ["-p", String(tunnel.port)] : []),
+            "--",
+            tunnel.destination,
+        ],
+        { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let stderr = "";
+    ssh.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const deadline = Date.now() + 15000;
+    while (!(await accepts(port))) {
+        if (ssh.exitCode !== null || Date.now() > deadline) {
+            ssh.kill("SIGKILL");
+            throw new Error(
+                `could not open an ssh tunnel to port ${tunnel.remotePort} on ${tunnel.destination}: ` +
+                    `${lastLine(stderr) === "(no output)" ? "timed out after 15 s" : lastLine(stderr)}`,
+            );
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return { url: `http://127.0.0.1:${port}`, close: () => ssh.kill("SIGTERM") };
+}
+
+/**
+ * Runs the command (through an ssh tunnel when the inputs name one); resolves on exit 0, otherwise
+ * fails with one line and the command's last words.
+ */
+export async function runSmokeTest(inputs: SmokeTestInputs): Promise<void> {
+    const tunnel = inputs.tunnel ? await openTunnel(inputs.tunnel) : undefined;
+    try {
+        await runCommand(inputs, tunnel?.url ?? inputs.targetUrl);
+    } finally {
+        tunnel?.close();
+    }
+}
+
+function runCommand(inputs: SmokeTestInputs, targetUrl: string): Promise<void> {
+    const where = targetUrl === inputs.targetUrl ? targetUrl : `${inputs.targetUrl} there, tunnelled to ${targetUrl}`;
     return new Promise((resolve, reject) => {
         childProcess.execFile(
             "sh",
             ["-c", inputs.command],
             {
-                env: { ...process.env, TARGET_URL: inputs.targetUrl, TARGET_COLOR: inputs.color },
+                env: { ...process.env, TARGET_URL: targetUrl, TARGET_COLOR: inputs.color },
                 timeout: (inputs.timeoutSeconds ?? 300) * 1000,
                 maxBuffer: 4 * 1024 * 1024,
             },
@@ -34,7 +111,7 @@ export function runSmokeTest(inputs: SmokeTestInputs): Promise<void> {
                 const how = typeof error.code === "number" ? `exited ${error.code}` : `failed (${error.message})`;
                 reject(
                     new Error(
-                        `smoke test against ${inputs.color} (${inputs.targetUrl}) ${how}: ` +
+                        `smoke test against ${inputs.color} (${where}) ${how}: ` +
                             `${lastLine(String(stderr) || String(stdout))}; traffic was not moved to ${inputs.color}`,
                     ),
                 );
@@ -43,11 +120,12 @@ export function runSmokeTest(inputs: SmokeTestInputs): Promise<void> {
     });
 }
 
-const KEYS: (keyof SmokeTestInputs)[] = ["command", "color", "targetUrl", "containerId"];
+const KEYS: (keyof SmokeTestInputs)[] = ["command", "color", "targetUrl", "containerId", "tunnel"];
 
 export const smokeTestProvider: pulumi.dynamic.ResourceProvider = {
     async diff(_id: string, olds: SmokeTestInputs, news: SmokeTestInputs) {
-        return { changes: KEYS.some((k) => olds[k] !== news[k]), replaces: [], deleteBeforeReplace: false };
+        const changed = KEYS.some((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+        return { changes: changed, replaces: [], deleteBeforeReplace: false };
     },
     async create(inputs: SmokeTestInputs) {
         await runSmokeTest(inputs);

@@ -3,6 +3,8 @@
 // the host. Nothing the stack publishes is reachable from here; the load runs inside the host's
 // namespace, as clients of a server would. Run once per engine by scripts/test.sh.
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { probe } from "../../components/providers/probe";
 import { assertNoLoss, expectFailure, underLoad } from "../support/load";
 import { startLoad } from "../support/hey";
@@ -54,12 +56,20 @@ describe(`remote engine over SSH (${TEST_ENGINE})`, function () {
         );
     });
 
-    it("releases v2 onto green with no failed request under GET and POST load on the host", async () => {
-        await t.setConfig({ greenImage: "bluegreen-sample:2", liveColor: "green" });
+    it("releases v2 onto green under GET and POST load on the host, 0 failed, smoke test through a tunnel", async () => {
+        // The smoke test runs here; TARGET_URL is an ssh tunnel to green's preview port on the host.
+        const seen = path.join(t.workDir, "smoke-test.txt");
+        await t.setConfig({
+            greenImage: "bluegreen-sample:2",
+            liveColor: "green",
+            smokeTest: `curl -fsS "$TARGET_URL/" > ${seen}`,
+        });
         const { result, load } = await underLoad(`${URL}/`, 16, () => t.stack.up(), host.ns);
         assertNoLoss(load);
         assert.strictEqual(result.outputs.liveColor.value, "green");
         assert.match(serving().body, /^version=2 /);
+        assert.match(fs.readFileSync(seen, "utf8"), /^version=2 mode=healthy method=GET/);
+        await t.setConfig({ smokeTest: "" });
     });
 
     it("rolls back to blue with no failed request under load", async () => {

@@ -416,6 +416,20 @@ describe("resource graph on a remote engine (DOCKER_HOST=ssh://…)", () => {
         });
     }
 
+    it("opens the smoke test's TARGET_URL through an ssh tunnel to the live colour's port, on both engines", async () => {
+        for (const engine of [dockerCliEngine(), dockerProviderEngine(undefined, undefined, REMOTE)]) {
+            const { byName } = await build({ smokeTest: "curl -fsS $TARGET_URL" }, engine, REMOTE);
+            const smoke = byName("bluegreen-smoke-test");
+            assert.strictEqual(smoke.type, "pulumi-nodejs:dynamic:Resource", engine.name);
+            assert.strictEqual(smoke.inputs.targetUrl, "http://127.0.0.1:8082");
+            assert.deepStrictEqual(smoke.inputs.tunnel, {
+                destination: "deploy@203.0.113.7",
+                port: 2222,
+                remotePort: 8082,
+            });
+        }
+    });
+
     it("a local engine keeps probing 127.0.0.1 from here, with no probe vantage in any input", async () => {
         const { byName } = await build();
         assert.strictEqual(byName("bluegreen-green-health").inputs.url, "http://127.0.0.1:8082/health");
