@@ -5,11 +5,14 @@
 #   up [2|3] | down | env | status | on NODE -- CMD... | kill-node NODE | start-node NODE
 STEP=swarm
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/ssh-host.sh"
 
 BRIDGE=bgswarm0
 NET=10.213.77 # test-only subnet: host .1, node K .1K
 MAX_NODES=3
 STATE_DIR="${SWARM_STATE_DIR:-/var/tmp/bluegreen-swarm}"
+# The manager also answers over SSH (scripts/ssh-host.sh), for deploys from this machine's namespace.
+SSH_MARK="bluegreen swarm harness (scripts/swarm-harness.sh; its down removes this)"
 DEFAULT_IMAGES="bluegreen-nginx:local bluegreen-sample:1 bluegreen-sample:2 bluegreen-sample:3 bluegreen-sample:unhealthy"
 
 ns() { echo "bgswarm-$1"; }
@@ -82,7 +85,7 @@ healthy() {
     local n=$1 k
     [ "$(node_count)" = "$n" ] || return 1
     for k in $(seq 1 "$n"); do daemon_alive "$k" && dk "$k" info >/dev/null 2>&1 || return 1; done
-    all_ready "$n"
+    [ -n "$(ssh_sshd_pids "$(ns 1)")" ] && all_ready "$n"
 }
 
 build() {
@@ -107,6 +110,7 @@ build() {
     done
     wait_for 60 "all $n nodes Ready" "$(node_log 1)" all_ready "$n"
     for k in $(seq 1 "$n"); do dk "$k" info --format '{{.Swarm.NodeID}}' >"$(node_dir "$k")/id"; done
+    ssh_host_up "$(ns 1)" "$(node_ip 1)" "$(sock 1)" "$STATE_DIR/ssh" "$SSH_MARK"
     echo "$n" >"$STATE_DIR/nodes"
     log "swarm of $n nodes Ready in $((SECONDS - t)) s"
 }
@@ -191,6 +195,7 @@ stop_daemons() {
 cmd_down() {
     local k m t=$SECONDS
     present || { log "nothing to tear down" && return 0; }
+    ssh_host_down "$(ns 1)" "$STATE_DIR/ssh" "$SSH_MARK"
     # No `swarm leave`: the whole swarm goes, its state with the data dirs.
     stop_daemons
     # Whatever else still runs in the namespaces (docker-proxy, commands started with `on`).
@@ -214,7 +219,8 @@ cmd_env() {
     n="$(node_count)"
     ((n > 0)) || die "no swarm harness is up (run: $0 up)"
     for k in $(seq 1 "$n"); do ips+=("$(node_ip "$k")"); done
-    printf 'export %s\n' "DOCKER_HOST=$(sock 1)" "SWARM_NODES=$n" "SWARM_MANAGER_NS=$(ns 1)" "SWARM_NODE_IPS=\"${ips[*]}\""
+    printf 'export %s\n' "DOCKER_HOST=$(sock 1)" "SWARM_NODES=$n" "SWARM_MANAGER_NS=$(ns 1)" "SWARM_NODE_IPS=\"${ips[*]}\"" \
+        "SWARM_MANAGER_SSH=ssh://root@$(node_ip 1)"
 }
 
 cmd_on() {

@@ -50,6 +50,11 @@ if bash scripts/swarm-harness.sh up 2; then
     for engine in "${engines[@]}"; do
         BLUEGREEN_ENGINE=$engine run_suite "swarm ($engine)" bash scripts/swarm-harness.sh on 1 -- npm run --silent test:swarm
     done
+    # The same swarm deployed from this machine's namespace, with DOCKER_HOST=ssh://root@<manager>.
+    for engine in "${engines[@]}"; do
+        BLUEGREEN_ENGINE=$engine run_suite "swarm over SSH ($engine)" bash -c \
+            'eval "$(bash scripts/swarm-harness.sh env)" && DOCKER_HOST=$SWARM_MANAGER_SSH exec npm run --silent test:swarm-ssh'
+    done
 else
     echo "error: the multi-node swarm harness did not come up (scripts/swarm-harness.sh up 2)"
     status=1 failed=$((failed + 1))
