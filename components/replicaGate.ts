@@ -77,9 +77,22 @@ export class ReplicaGate {
             .map((p) => `${p.name} on ${p.node || "no node"}: ${describeReplica(p)}`);
         const missing = Math.max(0, this.replicas - this.lastRound.length);
         const parts = [...others, ...(missing > 0 ? [`${missing} not scheduled`] : [])];
-        return `${healthy} of ${this.replicas} replicas healthy${parts.length > 0 ? ` (${parts.join("; ")})` : ""}`;
+        const preparing = this.lastRound.some((p) => p.state === "preparing") ? `; ${PREPARING_HINT}` : "";
+        return (
+            `${healthy} of ${this.replicas} replicas healthy${parts.length > 0 ? ` (${parts.join("; ")})` : ""}` +
+            preparing
+        );
     }
 }
+
+/**
+ * What `preparing` means when a gate ends on it: the node is still getting the image. Offline, a
+ * node that has the image only by `docker load` tries the registry first and can outlast any
+ * timeout; DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 in that dockerd's environment uses its copy.
+ */
+export const PREPARING_HINT =
+    "preparing: the node is still pulling the image; a node without registry access that has it by docker load " +
+    "needs DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 in its dockerd's environment";
 
 export function describeReplica(probe: ReplicaProbe): string {
     if (probe.state !== "running") {

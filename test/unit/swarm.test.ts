@@ -133,6 +133,20 @@ describe("replica health gate", () => {
         assert.strictEqual(gate.rejected()?.task, "b");
         assert.match(gate.describe(), /s\.b on node-b: rejected \(No such image: app:2\)/);
     });
+
+    it("says what preparing means and names the offline remedy, once", () => {
+        const gate = new ReplicaGate(2, 1);
+        gate.observe([
+            { task: "a", name: "s.1", node: "node-a", state: "preparing", error: "", answer: "not probed" },
+            { task: "b", name: "s.2", node: "node-b", state: "preparing", error: "", answer: "not probed" },
+        ]);
+        const line = gate.describe();
+        assert.match(
+            line,
+            /^0 of 2 replicas healthy \(s\.1 on node-a: preparing; s\.2 on node-b: preparing\); preparing: the node is still pulling the image; .*DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 in its dockerd's environment$/,
+        );
+        assert.strictEqual(line.split("DOCKER_SERVICE_PREFER_OFFLINE_IMAGE").length, 2, "the remedy once");
+    });
 });
 
 describe("nginx routes on a swarm", () => {
