@@ -9,6 +9,7 @@ import { ConfigError } from "../../components/config";
 import { colourEndpoint, describeEngineFailure, proxyEndpoint, siteOf } from "../../components/site";
 import { parseRawHttp } from "../../components/providers/reach";
 import { dockerEnv, SSH_MUX_OPTIONS, wrapperScript } from "../../components/providers/sshMux";
+import { findSite } from "../../components/engines/address";
 
 describe("site of the engine", () => {
     it("treats no address and unix sockets as this machine", () => {
@@ -62,6 +63,32 @@ describe("site of the engine", () => {
             from: { name: "dev-proxy" },
         });
         assert.deepStrictEqual(proxyEndpoint(remote, "dev", 8080, true).from, { name: "dev-proxy", service: true });
+    });
+});
+
+describe("finding the engine's address as the docker CLI does", () => {
+    it("takes DOCKER_HOST first, then the chosen docker context's endpoint, else this machine", () => {
+        const config = fs.mkdtempSync(path.join(os.tmpdir(), "bluegreen-docker-config-"));
+        try {
+            const made = childProcess.spawnSync(
+                "docker",
+                ["--config", config, "context", "create", "app", "--docker", "host=ssh://deploy@10.0.0.5"],
+                { encoding: "utf8" },
+            );
+            assert.strictEqual(made.status, 0, made.stderr);
+            const env = { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_CONFIG: config };
+            assert.deepStrictEqual(findSite({ ...env, DOCKER_CONTEXT: "app" }).ssh, { destination: "deploy@10.0.0.5" });
+            assert.strictEqual(findSite(env).kind, "local", "no context chosen");
+            fs.writeFileSync(path.join(config, "config.json"), JSON.stringify({ currentContext: "app" }));
+            assert.strictEqual(findSite(env).address, "ssh://deploy@10.0.0.5", "docker context use app");
+            assert.strictEqual(
+                findSite({ ...env, DOCKER_HOST: "unix:///run/x.sock" }).kind,
+                "local",
+                "DOCKER_HOST wins",
+            );
+        } finally {
+            fs.rmSync(config, { recursive: true, force: true });
+        }
     });
 });
 
