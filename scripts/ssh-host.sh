@@ -87,15 +87,17 @@ EOF
 # Every sshd of the namespace: the listener and each session's.
 ssh_sshd_pids() {
     local ns=$1
-    ip netns pids "$ns" 2>/dev/null | while read -r p; do [ "$(cat "/proc/$p/comm" 2>/dev/null)" = sshd ] && echo "$p"; done
-    return 0
+    local p
+    for p in $(ip netns pids "$ns" 2>/dev/null); do
+        if [ "$(cat "/proc/$p/comm" 2>/dev/null)" = sshd ]; then echo "$p"; fi
+    done
 }
 
 # Like a network cut: every ssh connection to the host drops and new ones are refused at once.
 ssh_host_cut() {
     local ns=$1
     ip netns exec "$ns" iptables -I INPUT -p tcp --dport 22 -j REJECT --reject-with tcp-reset
-    ssh_sshd_pids "$ns" | xargs -r kill -9
+    ssh_sshd_pids "$ns" | xargs -r kill -9 || true
 }
 
 ssh_host_restore() {
@@ -106,7 +108,7 @@ ssh_host_restore() {
 
 ssh_host_down() {
     local ns=$1 mark=$3
-    ssh_sshd_pids "$ns" | xargs -r kill -9
+    ssh_sshd_pids "$ns" | xargs -r kill -9 || true
     rm -f "/run/$ns-sshd.pid"
     ssh_config_drop "$mark"
 }

@@ -34,11 +34,13 @@ done
 
 # The remote suite deploys from here to a Docker host reachable only over SSH (DOCKER_HOST=ssh://…).
 if bash scripts/remote-harness.sh up; then
+    trap 'bash scripts/remote-harness.sh down' EXIT
     for engine in "${engines[@]}"; do
         BLUEGREEN_ENGINE=$engine run_suite "remote over SSH ($engine)" \
             bash scripts/remote-harness.sh with -- npm run --silent test:remote
     done
     bash scripts/remote-harness.sh down
+    trap - EXIT
 else
     echo "error: the SSH test host did not come up (scripts/remote-harness.sh up)"
     status=1 failed=$((failed + 1))
