@@ -68,13 +68,24 @@ async function imageIdOf(image: string): Promise<string> {
     });
 }
 
+/** The first command that makes the container; a name taken by a leftover of this stack is freed once. */
+async function make(inputs: ContainerInputs, args: string[]): Promise<string> {
+    let result = await docker(args);
+    if (result.code !== 0 && /is already in use/.test(result.stderr)) {
+        // Only when the name is taken: each docker call costs tens of milliseconds, 0.2 s over SSH.
+        await removeOrphan(inputs);
+        result = await docker(args);
+    }
+    if (result.code !== 0) {
+        const why = result.stderr.split("\n").find((l) => /Error/.test(l)) ?? lastLine(result.stderr || result.stdout);
+        throw new Error(`docker ${args[0]} ${inputs.name} failed: ${why.trim()}`);
+    }
+    return result.stdout.trim();
+}
+
 async function createContainer(inputs: ContainerInputs): Promise<State> {
-    // Independent look-ups, side by side: each docker CLI call costs tens of milliseconds. An image
-    // resolved by the image resource is on the engine already.
-    const [, imageId] = await Promise.all([
-        removeOrphan(inputs),
-        inputs.imageId ? Promise.resolve(inputs.imageId) : imageIdOf(inputs.image),
-    ]);
+    // An image resolved by the image resource is on the engine already.
+    const imageId = inputs.imageId ? inputs.imageId : await imageIdOf(inputs.image);
     const restart = inputs.restart ?? "unless-stopped";
     const flags = ["--name", inputs.name, "--network", inputs.network, "--restart", restart];
     for (const [key, value] of Object.entries(inputs.labels)) {
@@ -87,13 +98,16 @@ async function createContainer(inputs: ContainerInputs): Promise<State> {
     try {
         if (inputs.seedFiles.length === 0) {
             // Nothing to copy in before the start: create and start in one call.
-            containerId = await dockerOk(["run", "--detach", ...flags, imageId]);
+            containerId = await make(inputs, ["run", "--detach", ...flags, imageId]);
         } else {
-            containerId = await dockerOk(["create", ...flags, imageId]);
+            containerId = await make(inputs, ["create", ...flags, imageId]);
             await seed(inputs.name, inputs.seedFiles);
             await dockerOk(["start", inputs.name]);
         }
     } catch (err) {
+        if (/already exists and is not managed/.test((err as Error).message)) {
+            throw err; // not ours: leave it alone
+        }
         const logs = await docker(["logs", "--tail", "5", inputs.name]);
         await docker(["rm", "-f", inputs.name]);
         const log = logs.code === 0 ? `; container log: ${lastLine(logs.stderr || logs.stdout)}` : "";
