@@ -10,6 +10,7 @@ import { parseVersionBody, VERSION_PATH } from "../components/nginx";
 import { repoDigestOf } from "../components/imageRef";
 import { describeProbe } from "../components/providers/probe";
 import { describeEndpoint, probeEndpoint } from "../components/providers/reach";
+import { closeAgents } from "../components/providers/probeAgent";
 import { dockerEnv } from "../components/providers/sshMux";
 import { findSite } from "../components/engines/address";
 import { colourEndpoint, Endpoint, proxyEndpoint } from "../components/site";
@@ -124,6 +125,7 @@ function up(changes: Record<string, string> = {}): number {
         args.push("--config", `bluegreen:${key}=${value}`);
     }
     console.log(`\n$ pulumi ${args.join(" ")}`);
+    closeAgents(); // the probes of this process are done: free their SSH sessions for the update's
     return pulumi(args, true).code;
 }
 

@@ -51,7 +51,9 @@ function startAgent(container: string): Agent {
     child.stderr!.setEncoding("utf8");
     child.stderr!.on("data", (chunk: string) => (agent.stderr = (agent.stderr + chunk).slice(-2000)));
     const fail = (why: string) => {
-        agents.delete(container);
+        if (agents.get(container) === agent) {
+            agents.delete(container);
+        }
         for (const p of agent.pending.splice(0)) {
             p.reject(new Error(`docker exec into ${container} failed: ${why}`));
         }
@@ -96,4 +98,12 @@ export async function agentGet(
         });
         agent.child.stdin!.write(`${seconds} ${target.host} ${target.port} ${target.path}\n`);
     });
+}
+
+/** Ends every agent of this process (each holds an SSH session while it lives). */
+export function closeAgents(): void {
+    for (const [container, agent] of agents) {
+        agents.delete(container);
+        agent.child.stdin?.end();
+    }
 }
