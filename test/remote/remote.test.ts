@@ -6,6 +6,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { probe } from "../../components/providers/probe";
+import { BREAK_CONFIG_ENV } from "../../components/providers/proxySwitch";
 import { assertNoLoss, expectFailure, underLoad } from "../support/load";
 import { startLoad } from "../support/hey";
 import { TEST_ENGINE } from "../support/engine";
@@ -95,6 +96,30 @@ describe(`remote engine over SSH (${TEST_ENGINE})`, function () {
         assert.ok(failure.seconds < HEALTH_TIMEOUT_SECONDS + 25, `pulumi up failed after ${failure.seconds} s`);
         assert.strictEqual(serving().color, "blue");
         await t.setConfig({ greenImage: "bluegreen-sample:2", liveColor: "blue" });
+        await t.stack.up();
+    });
+
+    it("keeps the previous config when nginx rejects the new one on the host, under load", async () => {
+        await t.setConfig({ liveColor: "green" });
+        t.workspaceEnv[BREAK_CONFIG_ENV] = "1";
+        try {
+            const { result: failure, load } = await underLoad(
+                `${URL}/`,
+                10,
+                () => expectFailure(() => t.stack.up()),
+                host.ns,
+            );
+            assertNoLoss(load);
+            assert.match(
+                failure.message,
+                /proxy switch to green failed: nginx rejected the config: \[emerg\] unknown directive/,
+            );
+            assert.match(failure.message, /previous config still serving/);
+        } finally {
+            delete t.workspaceEnv[BREAK_CONFIG_ENV];
+        }
+        assert.strictEqual(serving().color, "blue");
+        await t.setConfig({ liveColor: "blue" });
         await t.stack.up();
     });
 
