@@ -10,7 +10,8 @@ import { renderProxyConfig, NGINX_CONF_PATH, PROXY_LISTEN_PORT } from "../compon
 import { LoadResult } from "../test/support/hey";
 import { createTestStack, sampleConfig } from "../test/support/stack";
 import { nodesOf } from "../test/support/swarm";
-import { removeService, serviceContainers } from "../components/providers/swarmService";
+import { serviceContainers } from "../components/providers/docker";
+import { removeService } from "../components/providers/swarmService";
 import { benchLog, envNumber, machine, writeResults } from "./report";
 import {
     CONNECTIONS_PER_METHOD,

@@ -6,10 +6,9 @@ import * as os from "os";
 import * as path from "path";
 import { Color, DEFAULTS, otherColor, validateEngine, validateImage } from "../components/config";
 import { containerName, MANAGED_LABEL } from "../components/names";
-import { parseVersionBody, VERSION_PATH } from "../components/nginx";
 import { repoDigestOf } from "../components/imageRef";
 import { describeProbe } from "../components/providers/probe";
-import { describeEndpoint, probeEndpoint } from "../components/providers/reach";
+import { describeEndpoint, probeEndpoint, servingColor } from "../components/providers/reach";
 import { closeAgents } from "../components/providers/probeAgent";
 import { dockerEnv } from "../components/providers/sshMux";
 import { findSite } from "../components/engines/address";
@@ -62,10 +61,8 @@ function nginxAt(values: Record<string, string>): Endpoint {
 }
 
 /** The colour nginx really serves, or undefined when no proxy answers. */
-async function servingColor(values: Record<string, string>): Promise<Color | undefined> {
-    const result = await probeEndpoint(nginxAt(values), VERSION_PATH, 2000);
-    const color = result.status === 200 ? parseVersionBody(result.body)?.color : undefined;
-    return color === "blue" || color === "green" ? color : undefined;
+function servingColorOf(values: Record<string, string>): Promise<Color | undefined> {
+    return servingColor(nginxAt(values));
 }
 
 let selected: string | undefined;
@@ -135,7 +132,7 @@ async function release(image: string | undefined): Promise<number> {
     }
     validateImage("image", image);
     const values = config();
-    const live = (await servingColor(values)) ?? (values.liveColor as Color);
+    const live = (await servingColorOf(values)) ?? (values.liveColor as Color);
     const idle = otherColor(live);
     if (values.liveColor !== live) {
         console.log(`note: config says liveColor=${values.liveColor} but nginx serves ${live}; releasing onto ${idle}`);
@@ -160,7 +157,7 @@ async function release(image: string | undefined): Promise<number> {
 
 async function rollback(): Promise<number> {
     const values = config();
-    const serving = await servingColor(values);
+    const serving = await servingColorOf(values);
     const from = serving ?? (values.liveColor as Color);
     const to = otherColor(from);
     if (serving !== undefined && values.liveColor !== serving) {
@@ -223,7 +220,7 @@ function swarmRuns(state: ReturnType<typeof serviceState>): string {
 async function status(): Promise<number> {
     const values = config();
     const stack = stackName();
-    const serving = await servingColor(values);
+    const serving = await servingColorOf(values);
     const orchestrator =
         values.orchestrator === "swarm" ? `, orchestrator: swarm, ${values.replicas ?? 1} replicas per colour` : "";
     console.log(`stack:   ${stack} (engine: ${engineOf(stack, values)}${orchestrator})`);
@@ -326,7 +323,7 @@ async function preview(args: string[]): Promise<number> {
             .filter((l) => l.trim() !== "");
         parsed = { diagnostics: [{ severity: "error", message: why.find((l) => /error:/.test(l)) ?? why.pop() }] };
     }
-    const serving = await servingColor(config()).catch(() => undefined);
+    const serving = await servingColorOf(config()).catch(() => undefined);
     const summary = summarizePreview(parsed, serving);
     if (args.includes("--markdown")) {
         const diff = pulumi(["preview", "--diff", "--non-interactive"]);

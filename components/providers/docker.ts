@@ -75,3 +75,10 @@ export function lastLine(text: string): string {
 export function isNotFound(text: string): boolean {
     return /no such (container|network|object)|not found/i.test(text);
 }
+
+/** IDs of a service's task containers on this node (running ones, or all); undefined when docker fails. */
+export async function serviceContainers(service: string, which: "running" | "all"): Promise<string[] | undefined> {
+    const state = which === "running" ? ["--filter", "status=running"] : ["--all"];
+    const ids = await docker(["ps", "--quiet", ...state, "--filter", `label=com.docker.swarm.service.name=${service}`]);
+    return ids.code === 0 ? ids.stdout.split("\n").filter(Boolean) : undefined;
+}

@@ -1,10 +1,12 @@
 // HTTP probes at an Endpoint (components/site.ts): straight from this machine, or from inside a
 // container of the stack (its probe agent, one `docker exec`), so a remote engine needs no port
 // reachable from here.
+import { Color } from "../config";
+import { parseVersionBody, VERSION_PATH } from "../nginx";
 import { Endpoint, Vantage } from "../site";
 import { agentGet } from "./probeAgent";
 import { probe, ProbeResult } from "./probe";
-import { serviceContainers } from "./swarmService";
+import { serviceContainers } from "./docker";
 
 /** Exit codes of a probe from a container: no connection (refused, no such name), timed out. */
 const NO_CONNECTION = 7;
@@ -91,4 +93,11 @@ export function describeEndpoint(endpoint: Endpoint, path = ""): string {
     return endpoint.from === undefined
         ? endpoint.url + path
         : `${endpoint.url}${path} (from inside ${endpoint.from.name})`;
+}
+
+/** The colour nginx serves at `at` (its version endpoint), or undefined when no proxy answers. */
+export async function servingColor(at: Endpoint): Promise<Color | undefined> {
+    const result = await probeEndpoint(at, VERSION_PATH, 2000);
+    const color = result.status === 200 ? parseVersionBody(result.body)?.color : undefined;
+    return color === "blue" || color === "green" ? color : undefined;
 }

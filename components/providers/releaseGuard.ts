@@ -1,24 +1,15 @@
 // Dynamic provider: refuses, at preview, a change that would replace the container serving traffic.
 import * as pulumi from "../sdk";
 import { ModuleDynamicResource } from "./dynamicResource";
-import { Color } from "../config";
-import { parseVersionBody, VERSION_PATH } from "../nginx";
 import { classifyTransition, ReleaseState } from "../release";
-import { probeEndpoint } from "./reach";
-import type { Endpoint, Vantage } from "../site";
+import { servingColor } from "./reach";
+import type { Vantage } from "../site";
 
 export interface ReleaseGuardInputs extends ReleaseState {
     /** The public URL, to ask nginx which colour really serves (config may say otherwise after a failed release). */
     readonly publicUrl: string;
     /** On a remote engine: `publicUrl` is opened from inside this container. */
     readonly probeFrom?: Vantage;
-}
-
-/** The colour nginx serves now, or undefined when no proxy answers (first deploy). */
-export async function servingColor(at: Endpoint): Promise<Color | undefined> {
-    const result = await probeEndpoint(at, VERSION_PATH, 2000);
-    const color = result.status === 200 ? parseVersionBody(result.body)?.color : undefined;
-    return color === "blue" || color === "green" ? color : undefined;
 }
 
 /** The last deployed state, with the live colour corrected to what really serves traffic. */

@@ -3,7 +3,7 @@
 import { describeReplica, ReplicaGate, ReplicaProbe } from "../replicaGate";
 import { docker, dockerOk } from "./docker";
 import { FIRST_ANSWER_RETRY_MS, sleep } from "./probe";
-import { serviceContainers } from "./swarmService";
+import { serviceContainers } from "./docker";
 import type { HealthGate, HealthReport } from "./healthCheck";
 
 /** A colour's replicas and how to reach them. */

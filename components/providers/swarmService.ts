@@ -4,7 +4,7 @@ import * as pulumi from "../sdk";
 import { ModuleDynamicResource } from "./dynamicResource";
 import { ServicePort } from "../engine";
 import { filesVolume } from "../names";
-import { docker, dockerOk, isNotFound, lastLine } from "./docker";
+import { docker, dockerOk, isNotFound, lastLine, serviceContainers } from "./docker";
 import { sleep } from "./probe";
 
 export interface SwarmServiceInputs {
@@ -94,13 +94,6 @@ async function removeOrphan(inputs: SwarmServiceInputs): Promise<void> {
     }
     // Left behind by an interrupted `pulumi up` (not in state): replace it.
     await removeService(inputs.name, inputs.filesDir !== "");
-}
-
-/** IDs of a service's task containers on this node (running ones, or all); undefined when docker fails. */
-export async function serviceContainers(service: string, which: "running" | "all"): Promise<string[] | undefined> {
-    const state = which === "running" ? ["--filter", "status=running"] : ["--all"];
-    const ids = await docker(["ps", "--quiet", ...state, "--filter", `label=com.docker.swarm.service.name=${service}`]);
-    return ids.code === 0 ? ids.stdout.split("\n").filter(Boolean) : undefined;
 }
 
 /** Removes the service and waits (bounded) until its containers on this node are gone. */
