@@ -1,7 +1,7 @@
 // The parts of @pulumi/pulumi the program uses, each from its own module. The package's index also
 // loads the Automation API, the provider server and the closure serializer: about 160 modules and
 // 60 ms of every `pulumi up`, for nothing the program needs. Same classes as the index exports.
-export { ComponentResource, CustomResource } from "@pulumi/pulumi/resource";
+export { ComponentResource, CustomResource, ProviderResource } from "@pulumi/pulumi/resource";
 export type { ComponentResourceOptions, CustomResourceOptions, Resource } from "@pulumi/pulumi/resource";
 export type { Input, Inputs, Output } from "@pulumi/pulumi/output";
 export { Config } from "@pulumi/pulumi/config";

@@ -15,8 +15,10 @@ source "$(dirname "$0")/lib.sh"
 export PULUMI_HOME="${PULUMI_HOME:-$BLUEGREEN_CACHE/pulumi-home}" PULUMI_SKIP_UPDATE_CHECK=true
 sources="${BLUEGREEN_PULUMI_SOURCES:-$REPO_ROOT/../shared/pulumi-sources}"
 plugin_cache="$BLUEGREEN_CACHE/toolchain/plugins"
-# The dynamic provider plugin: our copy of the SDK's script, without its extra node start.
+# The dynamic provider plugin: our copy of the SDK's script, without its extra node start, and what
+# it preloads to start faster.
 dynamic_plugin="$REPO_ROOT/scripts/pulumi-resource-pulumi-nodejs"
+dynamic_preload="$REPO_ROOT/scripts/dynamic-provider-preload.js"
 
 # "name version" of each resource plugin, from the npm packages' `pulumi` field.
 plugins="$(node -e 'for (const n of ["docker", "command"]) {
@@ -69,7 +71,7 @@ if system_cli="$(command -v pulumi 2>/dev/null)" && [ "$system_cli" != "$TOOLCHA
 fi
 if [ -z "$cli" ]; then
     [ -x "$TOOLCHAIN_BIN/pulumi" ] && [ -x "$TOOLCHAIN_BIN/pulumi-language-nodejs" ] || build_from_sources
-    cp "$dynamic_plugin" "$TOOLCHAIN_BIN/"
+    cp "$dynamic_plugin" "$dynamic_preload" "$TOOLCHAIN_BIN/"
     cli="$TOOLCHAIN_BIN/pulumi"
     log "pulumi $("$cli" version) from the cache ($TOOLCHAIN_BIN)"
 fi

@@ -1,8 +1,7 @@
 // The docker-provider engine: each spec becomes a resource of @pulumi/docker (or @pulumi/command for
 // the smoke test), for machines where those resource plugins are installed or can be downloaded.
-// The packages are loaded only when this engine is chosen: the docker-CLI engine never pays for them.
-import type * as dockerTypes from "@pulumi/docker";
-import type * as commandTypes from "@pulumi/command";
+// The resources are registered by token (packageResources.ts), without loading the packages' modules.
+import * as packaged from "./packageResources";
 import { Engine, ENGINE_LABEL, imageDigest, pinnedNode, seededCommand, SwarmTarget } from "../engine";
 import { RegistryAuth } from "../providers/image";
 import { SmokeTest } from "../providers/smokeTest";
@@ -29,9 +28,7 @@ export function dockerProviderEngine(
     swarm?: SwarmTarget,
     site?: Site,
 ): Engine {
-    const docker = require("@pulumi/docker") as typeof dockerTypes;
-    const command = require("@pulumi/command") as typeof commandTypes;
-    let provider: dockerTypes.Provider | undefined;
+    let provider: pulumi.ProviderResource | undefined;
     // A remote engine's address (from DOCKER_HOST or the docker context, as the docker CLI finds it)
     // and registry logins beyond the Docker client's own config go on an explicit provider. A local
     // engine without logins keeps the default provider, so deployed stacks see no provider change.
@@ -40,7 +37,7 @@ export function dockerProviderEngine(
         if (registryAuth === undefined && remote === undefined) {
             return opts;
         }
-        provider ??= new docker.Provider(
+        provider ??= packaged.dockerProvider(
             `${name}-docker`,
             {
                 ...(remote
@@ -65,12 +62,12 @@ export function dockerProviderEngine(
         name: "docker-provider",
         image(name, spec, opts) {
             // Kept on the engine when the stack moves on: the standby and a rollback may still need it.
-            const image = new docker.RemoteImage(name, { name: spec.ref, keepLocally: true }, withProvider(name, opts));
+            const image = packaged.remoteImage(name, { name: spec.ref, keepLocally: true }, withProvider(name, opts));
             return { resource: image, imageId: image.imageId, digest: imageDigest(image) };
         },
         network(name, spec, opts) {
             const overlay = spec.driver === "overlay";
-            const network = new docker.Network(
+            const network = packaged.network(
                 name,
                 {
                     name: spec.name,
@@ -83,7 +80,7 @@ export function dockerProviderEngine(
             return { resource: network, name: network.name };
         },
         container(name, spec, image, opts) {
-            const container = new docker.Container(
+            const container = packaged.container(
                 name,
                 {
                     name: spec.name,
@@ -113,13 +110,13 @@ export function dockerProviderEngine(
             // destroy would leave it behind. Made before the service, removed after it (the provider
             // waits while a stopping task still uses it).
             const volume = spec.filesDir
-                ? new docker.Volume(
+                ? packaged.volume(
                       `${name}-files`,
                       { name: filesVolume(spec.name), labels: labelList(labels) },
                       withProvider(name, opts),
                   )
                 : undefined;
-            const service = new docker.Service(
+            const service = packaged.service(
                 name,
                 {
                     name: spec.name,
@@ -170,7 +167,7 @@ export function dockerProviderEngine(
                 // command.local.Command cannot open the ssh tunnel TARGET_URL needs: this project's provider can.
                 return new SmokeTest(name, spec, opts);
             }
-            return new command.local.Command(
+            return packaged.localCommand(
                 name,
                 {
                     create: spec.command,

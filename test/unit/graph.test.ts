@@ -50,6 +50,7 @@ const OPTIONS: {
     provider: string;
 }[] = [];
 interface RegisterRequest {
+    toObject(): Record<string, unknown>;
     getType(): string;
     getName(): string;
     getDeletebeforereplace(): boolean;
@@ -63,7 +64,10 @@ const monitor = (
     }
 ).getMonitor();
 const registerResource = monitor.registerResource.bind(monitor);
+/** Every registration request as the engine receives it, whole. */
+const REQUESTS: RegisterRequest[] = [];
 monitor.registerResource = (req, callback) => {
+    REQUESTS.push(req);
     OPTIONS.push({
         type: req.getType(),
         name: req.getName(),
@@ -90,6 +94,7 @@ import { imageProvider } from "../../components/providers/image";
 import { createArgs, SwarmServiceInputs, swarmServiceProvider } from "../../components/providers/swarmService";
 import { swarmRouting } from "../../components/swarmProxy";
 import { Site, siteOf } from "../../components/site";
+import * as packaged from "../../components/engines/packageResources";
 
 const REPO = path.resolve(__dirname, "../../..");
 const PROVIDERS: Record<string, pulumi.dynamic.ResourceProvider> = {
@@ -793,5 +798,163 @@ describe("swarm resource graph", () => {
             return true;
         });
         assert.deepStrictEqual(registered, []);
+    });
+});
+
+describe("docker-provider resources registered by token (packageResources.ts)", () => {
+    // The classes of the packages, loaded here only: what the engine must receive from both.
+    const docker = require("@pulumi/docker") as typeof import("@pulumi/docker");
+    const command = require("@pulumi/command") as typeof import("@pulumi/command");
+
+    /** The whole request a resource made, its name (and so its URN) taken out. */
+    async function requestOf(name: string, make: (name: string) => pulumi.CustomResource) {
+        const resource = make(name);
+        await output(resource.urn);
+        const found = REQUESTS.filter((r) => r.getName() === name);
+        assert.strictEqual(found.length, 1, `one request for ${name}`);
+        // Where in the code it was made differs by construction: not part of what the engine acts on.
+        const request = found[0].toObject();
+        delete request.sourceposition;
+        delete request.stacktrace;
+        assert.ok(typeof request.type === "string" && request.type !== "", "a type token");
+        return JSON.parse(JSON.stringify(request).split(name).join("NAME")) as Record<string, unknown>;
+    }
+
+    async function assertSame(
+        what: string,
+        ours: (name: string) => pulumi.CustomResource,
+        theirs: (name: string) => pulumi.CustomResource,
+    ) {
+        const mine = await requestOf(`ours-${what}`, ours);
+        const package_ = await requestOf(`package-${what}`, theirs);
+        assert.deepStrictEqual(mine, package_, what);
+    }
+
+    const labels = [{ label: "io.bluegreen.managed", value: "unit" }];
+    const cases: [string, (make: "ours" | "package", name: string) => pulumi.CustomResource][] = [
+        [
+            "remote image",
+            (make, name) => {
+                const args = { name: "bluegreen-sample:1", keepLocally: true };
+                return make === "ours" ? packaged.remoteImage(name, args, {}) : new docker.RemoteImage(name, args);
+            },
+        ],
+        [
+            "overlay network",
+            (make, name) => {
+                const args = { name: "unit-net", labels, driver: "overlay", attachable: true };
+                return make === "ours" ? packaged.network(name, args, {}) : new docker.Network(name, args);
+            },
+        ],
+        [
+            "container with files, ports and options",
+            (make, name) => {
+                const args = {
+                    name: "unit-blue",
+                    image: "sha256:abc",
+                    networksAdvanced: [{ name: "unit-net" }],
+                    ports: [{ internal: 8080, external: 8081, ip: "127.0.0.1" }],
+                    labels,
+                    restart: "unless-stopped",
+                    uploads: [{ file: "/etc/nginx/conf.d/default.conf", content: "events {}" }],
+                };
+                const opts = { deleteBeforeReplace: true, ignoreChanges: ["uploads"] };
+                return make === "ours" ? packaged.container(name, args, opts) : new docker.Container(name, args, opts);
+            },
+        ],
+        [
+            "volume",
+            (make, name) => {
+                const args = { name: "unit-proxy-files", labels };
+                return make === "ours" ? packaged.volume(name, args, {}) : new docker.Volume(name, args);
+            },
+        ],
+        [
+            "service",
+            (make, name) => {
+                const args = {
+                    name: "unit-blue",
+                    labels,
+                    mode: { replicated: { replicas: 2 } },
+                    endpointSpec: {
+                        mode: "dnsrr",
+                        ports: [{ targetPort: 80, publishedPort: 8080, publishMode: "host" }],
+                    },
+                    taskSpec: {
+                        containerSpec: { image: "bluegreen-sample:1", commands: ["sh", "-c", "x"], env: { A: "1" } },
+                        networksAdvanceds: [{ name: "unit-net" }],
+                        restartPolicy: { condition: "any", delay: "1s" },
+                    },
+                };
+                const opts = { deleteBeforeReplace: true, replaceOnChanges: ["taskSpec.containerSpec.image"] };
+                return make === "ours" ? packaged.service(name, args, opts) : new docker.Service(name, args, opts);
+            },
+        ],
+        [
+            "provider for a remote engine with registry logins",
+            (make, name) => {
+                const args = {
+                    host: "ssh://deploy@10.0.0.1:2222",
+                    sshOpts: ["-o", "ControlMaster=auto"],
+                    registryAuth: pulumi.output([{ address: "127.0.0.1:5000", username: "u", password: "p" }]),
+                };
+                return make === "ours" ? packaged.dockerProvider(name, args, {}) : new docker.Provider(name, args);
+            },
+        ],
+        [
+            "provider taking the host from DOCKER_HOST",
+            (make, name) => {
+                const before = process.env.DOCKER_HOST;
+                process.env.DOCKER_HOST = "tcp://127.0.0.1:2375";
+                try {
+                    return make === "ours" ? packaged.dockerProvider(name, {}, {}) : new docker.Provider(name, {});
+                } finally {
+                    if (before === undefined) delete process.env.DOCKER_HOST;
+                    else process.env.DOCKER_HOST = before;
+                }
+            },
+        ],
+        [
+            "local command",
+            (make, name) => {
+                const args = {
+                    create: "curl -fsS $TARGET_URL",
+                    update: "curl -fsS $TARGET_URL",
+                    environment: { TARGET_URL: "http://127.0.0.1:8082", TARGET_COLOR: "green" },
+                    triggers: ["cid", "curl -fsS $TARGET_URL"],
+                };
+                return make === "ours" ? packaged.localCommand(name, args, {}) : new command.local.Command(name, args);
+            },
+        ],
+    ];
+    for (const [what, make] of cases) {
+        it(`registers a ${what} exactly as the package's class does`, async () => {
+            await assertSame(
+                what.replace(/ /g, "-"),
+                (name) => make("ours", name),
+                (name) => make("package", name),
+            );
+        });
+    }
+
+    it("asks for the plugin versions the packages name", async () => {
+        const image = await requestOf("ours-version", (name) => packaged.remoteImage(name, { name: "x:1" }, {}));
+        assert.strictEqual(image.version, require("@pulumi/docker/package.json").pulumi.version);
+        const cmd = await requestOf("ours-cmd-version", (name) => packaged.localCommand(name, { create: "true" }, {}));
+        assert.strictEqual(cmd.version, require("@pulumi/command/package.json").pulumi.version);
+    });
+
+    it("leaves @pulumi/pulumi's index, @pulumi/docker and @pulumi/command unloaded by the program's modules", () => {
+        const script = [
+            "for (const m of ['service', 'engines/select', 'engines/dockerProvider']) require('./bin/components/' + m);",
+            "const loaded = Object.keys(require.cache).filter((k) =>",
+            "  /node_modules\\/@pulumi\\/(docker|command)\\/|node_modules\\/@pulumi\\/pulumi\\/(index|automation\\/index)\\.js$/.test(k));",
+            "console.log(JSON.stringify(loaded));",
+        ].join("\n");
+        const out = require("child_process").execFileSync(process.execPath, ["-e", script], {
+            cwd: REPO,
+            encoding: "utf8",
+        });
+        assert.deepStrictEqual(JSON.parse(out), []);
     });
 });
