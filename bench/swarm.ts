@@ -409,7 +409,8 @@ async function main(): Promise<void> {
         bluegreenPort: envNumber("BENCH_SWARM_PORT", 19380),
         rollingPort: envNumber("BENCH_SWARM_ROLLING_PORT", 19390),
         flipSeconds: envNumber("BENCH_SWARM_FLIP_SECONDS", 8),
-        releaseSeconds: envNumber("BENCH_SWARM_RELEASE_SECONDS", 20),
+        // docker-provider reads a new service back in a slow poll: a release takes about 25 s there (README).
+        releaseSeconds: envNumber("BENCH_SWARM_RELEASE_SECONDS", 32),
         rollingSeconds: envNumber("BENCH_SWARM_ROLLING_SECONDS", 15),
         log: benchLog,
     });
