@@ -10,7 +10,7 @@ function setup(): { stack: string; settings: Settings; engine: Engine; site: Sit
     const config = new pulumi.Config("bluegreen");
     try {
         const stack = validateStackName(pulumi.getStack());
-        const settings = parseSettings((key) => (key === "registryAuth" ? secretConfig(key) : config.get(key)));
+        const settings = parseSettings((key) => (SECRET_KEYS.has(key) ? secretConfig(key) : config.get(key)));
         const site = findSite();
         return { stack, settings, site, engine: selectEngine(stack, settings, site) };
     } catch (err) {
@@ -18,6 +18,9 @@ function setup(): { stack: string; settings: Settings; engine: Engine; site: Sit
         throw err instanceof ConfigError ? new pulumi.RunError(err.message) : err;
     }
 }
+
+/** Keys that hold passwords or private keys: refused unless set with --secret. */
+const SECRET_KEYS = new Set(["registryAuth", "tlsKey"]);
 
 /** A value that must be a secret (it holds passwords), read without the SDK's plain-read warning. */
 function secretConfig(key: string): string | undefined {
@@ -27,7 +30,8 @@ function secretConfig(key: string): string | undefined {
     };
     const value = runtimeConfig.getConfig(`bluegreen:${key}`);
     if (value !== undefined && value !== "" && !runtimeConfig.isConfigSecret(`bluegreen:${key}`)) {
-        throw new ConfigError(`bluegreen:${key} must be set as a secret: pulumi config set --secret ${key} '<json>'`);
+        const example = key === "tlsKey" ? `-- "$(cat key.pem)"` : `'<json>'`;
+        throw new ConfigError(`bluegreen:${key} must be set as a secret: pulumi config set --secret ${key} ${example}`);
     }
     return value;
 }
@@ -42,6 +46,9 @@ export const url = service.url;
 export const blueUrl = service.blueUrl;
 export const greenUrl = service.greenUrl;
 export const proxyConfigVersion = service.proxyConfigVersion;
+export const httpsUrl = service.httpsUrl;
+export const certificate = service.certificate;
+export const maintenance = service.maintenance;
 export const engine = service.engine;
 export const blueDigest = service.digests.blue;
 export const greenDigest = service.digests.green;

@@ -1,5 +1,9 @@
 // Stack config -> validated settings. Pure: no Pulumi, no I/O, so every rule has a plain test.
 // Every value that reaches nginx or Docker passes an allow-list here first.
+import { ConfigError } from "./configError";
+import { TlsMaterial, validateTls } from "./tls";
+
+export { ConfigError };
 
 export type Color = "blue" | "green";
 export const COLORS: readonly Color[] = ["blue", "green"];
@@ -27,6 +31,27 @@ export interface Settings {
     readonly orchestrator: Orchestrator;
     /** Tasks per colour (swarm); always 1 with `docker`. */
     readonly replicas: number;
+    /** The proxy's HTTPS port, published from its creation so turning TLS on never recreates it. */
+    readonly httpsPort: number;
+    /** HTTPS at the proxy; undefined when `tlsCertificate` is unset (plain HTTP only). */
+    readonly tls?: TlsSettings;
+    /** Maintenance mode: nginx answers 503 for every path but the health and version endpoints. */
+    readonly maintenance: MaintenanceSettings;
+}
+
+export interface TlsSettings {
+    /** The validated chain and key (the key is a secret: never logged, never an output). */
+    readonly material: TlsMaterial;
+    /** Names the certificate must cover (`tlsHostnames`); empty means not checked. */
+    readonly hostnames: string[];
+    /** Answer plain HTTP with a 301 to HTTPS (but the ACME challenge and version paths). */
+    readonly redirect: boolean;
+}
+
+export interface MaintenanceSettings {
+    readonly on: boolean;
+    /** The 503's body (allow-listed characters: it is spliced into nginx's config). */
+    readonly message: string;
 }
 
 export type Orchestrator = "docker" | "swarm";
@@ -58,15 +83,11 @@ export const DEFAULTS = {
     engine: "auto",
     orchestrator: "docker",
     replicas: 1,
+    httpsPort: 8443,
+    tlsRedirect: "on",
+    maintenance: "off",
+    maintenanceMessage: "Down for maintenance, back soon.",
 } as const;
-
-/** A config value failed validation; the message is one line naming the key and what is allowed. */
-export class ConfigError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "ConfigError";
-    }
-}
 
 const NAMESPACE = "bluegreen";
 const MAX_SHOWN = 40;
@@ -198,6 +219,76 @@ export function validateRegistryAuth(key: string, value: string): NonNullable<Se
     return auth;
 }
 
+export type Switch = "on" | "off";
+
+export function validateSwitch(key: string, value: string): boolean {
+    if (value !== "on" && value !== "off") {
+        fail(key, "one of: on, off", value);
+    }
+    return value === "on";
+}
+
+const MESSAGE_PATTERN = /^[A-Za-z0-9 .,:!?'()\/@&+-]{1,200}$/;
+
+/** The maintenance 503's body: spliced into a quoted nginx string, so a strict allow-list. */
+export function validateMessage(key: string, value: string): string {
+    if (!MESSAGE_PATTERN.test(value) || value.trim() !== value) {
+        fail(
+            key,
+            "1 to 200 characters of letters, digits, spaces and . , : ! ? ' ( ) / @ & + - (no quotes, $, ; or braces; no leading or trailing space)",
+            value,
+        );
+    }
+    return value;
+}
+
+const HOSTNAME_PATTERN = /^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const IPV4_PATTERN =
+    /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$/;
+
+/** `tlsHostnames`: comma-separated lower-case DNS names (a leading `*.` allowed) or IPv4 addresses. */
+export function validateHostnames(key: string, value: string): string[] {
+    const names = value.split(",");
+    for (const name of names) {
+        if (name.length > 253 || !(HOSTNAME_PATTERN.test(name) || IPV4_PATTERN.test(name))) {
+            fail(
+                key,
+                "a comma-separated list of lower-case DNS names (a leading *. allowed) or IPv4 addresses, e.g. app.example.com,www.example.com",
+                name === "" ? value : name,
+            );
+        }
+    }
+    if (new Set(names).size !== names.length) {
+        fail(key, "a list without repeated names", value);
+    }
+    return names;
+}
+
+/** `tlsCertificate` + `tlsKey` (+ `tlsHostnames`, `tlsRedirect`): both or neither. */
+function parseTls(read: ConfigReader, now: Date): TlsSettings | undefined {
+    const certificate = read("tlsCertificate") ?? "";
+    const key = read("tlsKey") ?? "";
+    const hostnames = read("tlsHostnames") ?? "";
+    const redirect = validateSwitch("tlsRedirect", read("tlsRedirect") ?? DEFAULTS.tlsRedirect);
+    if (certificate === "" && key === "") {
+        if (hostnames !== "") {
+            throw new ConfigError(
+                `${NAMESPACE}:tlsHostnames needs bluegreen:tlsCertificate and bluegreen:tlsKey (HTTPS is off without them)`,
+            );
+        }
+        return undefined;
+    }
+    if (certificate === "" || key === "") {
+        const missing = certificate === "" ? "tlsCertificate" : "tlsKey";
+        throw new ConfigError(
+            `${NAMESPACE}:${missing} is not set: HTTPS needs both bluegreen:tlsCertificate and bluegreen:tlsKey ` +
+                `(pulumi config set tlsCertificate -- "$(cat cert.pem)"; pulumi config set --secret tlsKey -- "$(cat key.pem)")`,
+        );
+    }
+    const names = hostnames === "" ? [] : validateHostnames("tlsHostnames", hostnames);
+    return { material: validateTls(certificate, key, names, now), hostnames: names, redirect };
+}
+
 /** Stack names become Docker container and network names. */
 export function validateStackName(value: string): string {
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/.test(value)) {
@@ -222,10 +313,13 @@ function required(read: ConfigReader, key: string, allowed: string): string {
     return value;
 }
 
-/** Validates the whole stack config. Throws ConfigError for the first bad key. */
-export function parseSettings(read: ConfigReader): Settings {
+/**
+ * Validates the whole stack config. Throws ConfigError for the first bad key. `now` is the clock
+ * certificates are checked against.
+ */
+export function parseSettings(read: ConfigReader, now = new Date()): Settings {
     const orDefault = (key: keyof typeof DEFAULTS): string => read(key) ?? String(DEFAULTS[key]);
-    const port = (key: "publicPort" | "bluePort" | "greenPort" | "appPort"): number =>
+    const port = (key: "publicPort" | "bluePort" | "greenPort" | "appPort" | "httpsPort"): number =>
         validateInteger(key, orDefault(key), 1, 65535);
 
     const smokeTest = read("smokeTest");
@@ -253,6 +347,12 @@ export function parseSettings(read: ConfigReader): Settings {
                 : validateRegistryAuth("registryAuth", registryAuth),
         orchestrator,
         replicas: validateReplicas("replicas", orDefault("replicas"), orchestrator),
+        httpsPort: port("httpsPort"),
+        tls: parseTls(read, now),
+        maintenance: {
+            on: validateSwitch("maintenance", orDefault("maintenance")),
+            message: validateMessage("maintenanceMessage", orDefault("maintenanceMessage")),
+        },
     };
     assertDistinctPorts(settings);
     return settings;
@@ -263,13 +363,14 @@ function assertDistinctPorts(s: Settings): void {
         ["publicPort", s.publicPort],
         ["bluePort", s.bluePort],
         ["greenPort", s.greenPort],
+        ["httpsPort", s.httpsPort],
     ];
     for (let i = 0; i < ports.length; i++) {
         for (let j = i + 1; j < ports.length; j++) {
             if (ports[i][1] === ports[j][1]) {
                 throw new ConfigError(
                     `${NAMESPACE}:${ports[j][0]} must differ from ${NAMESPACE}:${ports[i][0]} ` +
-                        `(both are ${ports[i][1]}); publicPort, bluePort and greenPort must be three different ports`,
+                        `(both are ${ports[i][1]}); publicPort, httpsPort, bluePort and greenPort must be four different ports`,
                 );
             }
         }

@@ -1,5 +1,5 @@
 import * as pulumi from "./sdk";
-import { NGINX_CONF_PATH, PROXY_LISTEN_PORT, renderPlaceholderConfig } from "./nginx";
+import { NGINX_CONF_PATH, PROXY_LISTEN_PORT, renderPlaceholderConfig, TLS_LISTEN_PORT } from "./nginx";
 import { containerName, MANAGED_LABEL } from "./names";
 import { ContainerHandle, Engine, ImageHandle } from "./engine";
 
@@ -14,6 +14,8 @@ export interface ProxyArgs {
     readonly network: pulumi.Input<string>;
     /** Public port, published on all host addresses. */
     readonly publicPort: number;
+    /** HTTPS port, published on all host addresses from the start, so turning TLS on keeps the container. */
+    readonly httpsPort: number;
 }
 
 /**
@@ -37,7 +39,10 @@ export class Proxy extends pulumi.ComponentResource {
             {
                 name: this.name,
                 network: args.network,
-                ports: [{ hostIp: "0.0.0.0", hostPort: args.publicPort, containerPort: PROXY_LISTEN_PORT }],
+                ports: [
+                    { hostIp: "0.0.0.0", hostPort: args.publicPort, containerPort: PROXY_LISTEN_PORT },
+                    { hostIp: "0.0.0.0", hostPort: args.httpsPort, containerPort: TLS_LISTEN_PORT },
+                ],
                 labels: { [MANAGED_LABEL]: args.stack, "io.bluegreen.role": "proxy" },
                 restart: "unless-stopped",
                 files: [{ path: NGINX_CONF_PATH, content: renderPlaceholderConfig().text }],

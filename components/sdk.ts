@@ -9,3 +9,4 @@ export { RunError } from "@pulumi/pulumi/errors";
 export { getStack } from "@pulumi/pulumi/metadata";
 export type * as dynamic from "@pulumi/pulumi/dynamic";
 export { all, interpolate, output, secret } from "@pulumi/pulumi/output";
+export * as log from "@pulumi/pulumi/log";

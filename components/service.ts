@@ -2,7 +2,8 @@ import * as pulumi from "./sdk";
 import { Color, imageOf, otherColor, portOf, Settings } from "./config";
 import { ColorSlot } from "./colorSlot";
 import { containerName, loopbackUrl, MANAGED_LABEL, networkName, tasksHost } from "./names";
-import { renderProxyConfig } from "./nginx";
+import { EdgeOptions, filesDirOf, NGINX_CONF_PATH, renderProxyConfig } from "./nginx";
+import { CertificateInfo, daysLeft, EXPIRY_WARNING_DAYS } from "./tls";
 import { Proxy } from "./proxy";
 import { SwarmColorSlot } from "./swarmColorSlot";
 import { SWARM_CONF_PATH, SwarmProxy, swarmRouting } from "./swarmProxy";
@@ -35,6 +36,12 @@ export class BlueGreenService extends pulumi.ComponentResource {
     public readonly blueUrl: string;
     public readonly greenUrl: string;
     public readonly proxyConfigVersion: pulumi.Output<string>;
+    /** The HTTPS URL on this machine when TLS is on (the certificate may name other hosts). */
+    public readonly httpsUrl?: string;
+    /** The certificate served (subject, issuer, validity, names); never the key. */
+    public readonly certificate?: CertificateInfo;
+    /** `on` while nginx answers 503 for maintenance. */
+    public readonly maintenance: pulumi.Output<string>;
     /** The engine that maps containers to resources. */
     public readonly engine: string;
     /** What each colour's image resolved to: registry digest, or image ID for a local build. */
@@ -70,31 +77,26 @@ export class BlueGreenService extends pulumi.ComponentResource {
             { parent: this, dependsOn: [guard] },
         );
 
+        // What both proxies take: the image, the network and the two public ports.
+        const proxyArgs = {
+            stack,
+            engine,
+            image: s.proxyImage,
+            network: network.name,
+            publicPort: s.publicPort,
+            httpsPort: s.httpsPort,
+        };
         // On a swarm, the proxy comes first: the colours' gates probe their replicas from its task.
         const swarmProxy = swarm
             ? new SwarmProxy(
                   `${name}-proxy`,
-                  {
-                      stack,
-                      engine,
-                      image: s.proxyImage,
-                      network: network.name,
-                      publicPort: s.publicPort,
-                      previewPorts: { blue: s.bluePort, green: s.greenPort },
-                      appPort: s.appPort,
-                  },
+                  { ...proxyArgs, previewPorts: { blue: s.bluePort, green: s.greenPort }, appPort: s.appPort },
                   { parent: this, dependsOn: [guard] },
               )
             : undefined;
         // On one engine the proxy is independent of the colours, except on a remote engine: there
         // the colours' gates probe them from inside its container.
-        const proxy =
-            swarmProxy ??
-            new Proxy(
-                `${name}-proxy`,
-                { stack, engine, image: s.proxyImage, network: network.name, publicPort: s.publicPort },
-                { parent: this, dependsOn: [guard] },
-            );
+        const proxy = swarmProxy ?? new Proxy(`${name}-proxy`, proxyArgs, { parent: this, dependsOn: [guard] });
         const slot = (color: Color) => {
             const common = {
                 stack,
@@ -157,13 +159,22 @@ export class BlueGreenService extends pulumi.ComponentResource {
             port: s.appPort,
         };
         const routing = swarm ? swarmRouting(stack) : undefined;
+        const edge = edgeOptions(s, swarm ? SWARM_CONF_PATH : NGINX_CONF_PATH);
         this.proxySwitch = new ProxySwitch(
             `${name}-switch`,
             {
                 proxyContainer: proxy.name,
                 proxyContainerId: proxy.revision,
                 ...target,
-                configVersion: renderProxyConfig(target, routing).version,
+                configVersion: renderProxyConfig(target, routing, edge).version,
+                ...edge,
+                ...(s.tls
+                    ? {
+                          tlsCertificate: s.tls.material.certificate,
+                          // A secret in state and previews; the provider writes it to a root-only file.
+                          tlsKey: pulumi.secret(s.tls.material.key),
+                      }
+                    : {}),
                 publicUrl: nginxAt.url,
                 probeFrom: nginxAt.from,
                 ...(swarm ? { proxyIsService: true, confPath: SWARM_CONF_PATH, swarm: routing } : {}),
@@ -177,6 +188,12 @@ export class BlueGreenService extends pulumi.ComponentResource {
         this.liveImage = this.liveColor.apply((c) => imageOf(s, c));
         this.standbyImage = this.standbyColor.apply((c) => imageOf(s, c));
         this.proxyConfigVersion = this.proxySwitch.configVersion;
+        this.maintenance = this.proxySwitch.maintenance.apply((m) => (m ? "on" : "off"));
+        if (s.tls) {
+            this.httpsUrl = `https://127.0.0.1:${s.httpsPort}`;
+            this.certificate = s.tls.material.info;
+            warnIfExpiring(s.tls.material.info, this);
+        }
         this.engine = engine.name;
         this.digests = { blue: this.slots.blue.image.digest, green: this.slots.green.image.digest };
 
@@ -189,9 +206,40 @@ export class BlueGreenService extends pulumi.ComponentResource {
             blueUrl: this.blueUrl,
             greenUrl: this.greenUrl,
             proxyConfigVersion: this.proxyConfigVersion,
+            httpsUrl: this.httpsUrl,
+            certificate: this.certificate,
+            maintenance: this.maintenance,
             engine: this.engine,
             blueDigest: this.digests.blue,
             greenDigest: this.digests.green,
         });
+    }
+}
+
+/** HTTPS and maintenance as nginx renders them, from validated settings. */
+export function edgeOptions(s: Settings, confPath: string): EdgeOptions {
+    return {
+        ...(s.tls
+            ? {
+                  tls: {
+                      fingerprint: s.tls.material.fingerprint,
+                      filesDir: filesDirOf(confPath),
+                      redirect: s.tls.redirect,
+                      httpsPort: s.httpsPort,
+                  },
+              }
+            : {}),
+        ...(s.maintenance.on ? { maintenance: { message: s.maintenance.message, healthPath: s.healthPath } } : {}),
+    };
+}
+
+/** Preview and up say so when the certificate runs out soon (ACME renews on its own; a file does not). */
+function warnIfExpiring(info: CertificateInfo, resource: pulumi.Resource): void {
+    const days = daysLeft(info, new Date());
+    if (days < EXPIRY_WARNING_DAYS) {
+        pulumi.log.warn(
+            `bluegreen:tlsCertificate expires in ${days} day(s), at ${info.notAfter} (${info.subject}): renew it soon`,
+            resource,
+        );
     }
 }

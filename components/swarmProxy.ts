@@ -2,7 +2,13 @@ import * as pulumi from "./sdk";
 import { Color } from "./config";
 import { Engine, ImageHandle, ServiceHandle } from "./engine";
 import { containerName, MANAGED_LABEL, tasksHost } from "./names";
-import { PREVIEW_LISTEN_PORTS, PROXY_LISTEN_PORT, renderPlaceholderConfig, SwarmRouting } from "./nginx";
+import {
+    PREVIEW_LISTEN_PORTS,
+    PROXY_LISTEN_PORT,
+    renderPlaceholderConfig,
+    SwarmRouting,
+    TLS_LISTEN_PORT,
+} from "./nginx";
 
 /** Where the proxy's config lives on a swarm: a volume on the manager, so a restarted task keeps it. */
 export const SWARM_CONF_DIR = "/etc/nginx/bluegreen";
@@ -31,6 +37,8 @@ export interface SwarmProxyArgs {
     readonly network: pulumi.Input<string>;
     /** Public port, published in host mode on the manager. */
     readonly publicPort: number;
+    /** HTTPS port, published in host mode on the manager from the start. */
+    readonly httpsPort: number;
     /** Preview ports of the colours, published in host mode on the manager. */
     readonly previewPorts: Record<Color, number>;
     /** Port the app listens on inside its containers. */
@@ -62,6 +70,7 @@ export class SwarmProxy extends pulumi.ComponentResource {
                 replicas: 1,
                 ports: [
                     { published: args.publicPort, target: PROXY_LISTEN_PORT },
+                    { published: args.httpsPort, target: TLS_LISTEN_PORT },
                     { published: args.previewPorts.blue, target: PREVIEW_LISTEN_PORTS.blue },
                     { published: args.previewPorts.green, target: PREVIEW_LISTEN_PORTS.green },
                 ],

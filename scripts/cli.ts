@@ -1,10 +1,10 @@
-// `npm run release -- <image>`, `npm run rollback`, `npm run status`: thin wrappers over
+// `npm run release -- <image>`, `npm run rollback`, `npm run status`, `npm run maintenance on|off`: thin wrappers over
 // `pulumi config set` and `pulumi up` that read the truth about traffic from nginx itself.
 import * as childProcess from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Color, DEFAULTS, otherColor, validateEngine, validateImage } from "../components/config";
+import { Color, DEFAULTS, otherColor, validateEngine, validateImage, validateSwitch } from "../components/config";
 import { containerName, MANAGED_LABEL } from "../components/names";
 import { repoDigestOf } from "../components/imageRef";
 import { describeProbe } from "../components/providers/probe";
@@ -255,7 +255,63 @@ async function status(): Promise<number> {
                 `health=${healthy ? "ok" : describeProbe(health)} url=${describeEndpoint(at)}`,
         );
     }
+    if ((values.maintenance ?? DEFAULTS.maintenance) === "on") {
+        console.log(
+            `maintenance: on (nginx answers 503 but for ${values.healthPath ?? DEFAULTS.healthPath}; npm run maintenance off)`,
+        );
+    }
+    if (values.tlsCertificate) {
+        console.log(await certificateLine(values));
+    }
     return serving !== undefined && allHealthy ? 0 : 1;
+}
+
+/** The certificate HTTPS serves: from a handshake on this machine, else the configured one. */
+async function certificateLine(values: Record<string, string>): Promise<string> {
+    const { certificateInfo, daysLeft, EXPIRY_WARNING_DAYS } =
+        require("../components/tls") as typeof import("../components/tls");
+    const { X509Certificate } = require("crypto") as typeof import("crypto");
+    const port = Number(values.httpsPort ?? DEFAULTS.httpsPort);
+    const served = findSite().kind === "local" ? await servedCertificate(port) : undefined;
+    let info;
+    try {
+        info = certificateInfo(served ?? new X509Certificate(values.tlsCertificate));
+    } catch {
+        return `https:  bluegreen:tlsCertificate does not parse (npm run preview says why)`;
+    }
+    const days = daysLeft(info, new Date());
+    const soon = days < EXPIRY_WARNING_DAYS ? ` (warning: ${days} day(s) left)` : ` (${days} days left)`;
+    const where = served ? `served at https://127.0.0.1:${port}` : `configured (not checked on the server)`;
+    return `https:  ${where}: subject=${info.subject} issuer=${info.issuer} expires=${info.notAfter}${soon}`;
+}
+
+/** The certificate nginx presents on `port` of this machine, or undefined when nothing answers TLS. */
+function servedCertificate(port: number): Promise<import("crypto").X509Certificate | undefined> {
+    const tls = require("tls") as typeof import("tls");
+    return new Promise((resolve) => {
+        const socket = tls.connect({ host: "127.0.0.1", port, rejectUnauthorized: false, timeout: 3000 }, () => {
+            const raw = socket.getPeerX509Certificate();
+            socket.end();
+            resolve(raw);
+        });
+        socket.on("error", () => resolve(undefined));
+        socket.on("timeout", () => {
+            socket.destroy();
+            resolve(undefined);
+        });
+    });
+}
+
+/** `npm run maintenance on|off`: nginx answers 503 (or serves again) after one reload; colours untouched. */
+function maintenance(value: string | undefined): number {
+    if (value !== "on" && value !== "off") {
+        throw new Error("usage: npm run maintenance -- on|off");
+    }
+    validateSwitch("maintenance", value);
+    console.log(
+        `maintenance ${value}: ${value === "on" ? "nginx will answer 503 with Retry-After" : "nginx serves the live colour again"}`,
+    );
+    return up({ maintenance: value });
 }
 
 /**
@@ -349,8 +405,12 @@ async function main(): Promise<number> {
             return recover();
         case "preview":
             return preview(args);
+        case "maintenance":
+            return maintenance(args[0]);
         default:
-            throw new Error("usage: cli.js release <image> | rollback | status | recover | preview [--markdown]");
+            throw new Error(
+                "usage: cli.js release <image> | rollback | status | recover | preview [--markdown] | maintenance on|off",
+            );
     }
 }
 

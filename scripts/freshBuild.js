@@ -88,8 +88,46 @@ function transpile(root, outDir, sources) {
     }
 }
 
+/**
+ * Compiled files under `roots` whose source is gone (a module moved, e.g. nginx.ts to nginx/index.ts):
+ * left in bin/, `require("./nginx")` would load the old nginx.js before nginx/index.js.
+ */
+function orphanedOutputs(root, outDir, roots) {
+    const found = [];
+    const walk = (rel) => {
+        const full = path.join(outDir, rel);
+        let entries;
+        try {
+            entries = fs.readdirSync(full, { withFileTypes: true });
+        } catch {
+            return;
+        }
+        for (const entry of entries) {
+            const child = path.join(rel, entry.name);
+            if (entry.isDirectory()) {
+                walk(child);
+            } else if (/\.js$/.test(entry.name) && !fs.existsSync(path.join(root, child.replace(/\.js$/, ".ts")))) {
+                found.push(child);
+            }
+        }
+    };
+    for (const rel of roots) {
+        if (rel.endsWith(".ts")) {
+            continue; // a file root (index.ts) has no orphans of its own
+        }
+        walk(rel);
+    }
+    return found;
+}
+
 /** Brings bin/ up to date with the working tree; returns the sources it transpiled. */
 function refresh(root = ROOT, outDir = OUT_DIR, roots = PROGRAM_SOURCES) {
+    for (const rel of orphanedOutputs(root, outDir, roots)) {
+        for (const suffix of ["", ".map"]) {
+            fs.rmSync(path.join(outDir, rel + suffix), { force: true });
+        }
+        fs.rmSync(path.join(outDir, rel.replace(/\.js$/, ".d.ts")), { force: true });
+    }
     const stale = staleSources(root, outDir, roots);
     if (stale.length > 0) {
         transpile(root, outDir, stale);
@@ -97,4 +135,4 @@ function refresh(root = ROOT, outDir = OUT_DIR, roots = PROGRAM_SOURCES) {
     return stale;
 }
 
-module.exports = { programSources, staleSources, transpile, refresh, ROOT, OUT_DIR };
+module.exports = { programSources, staleSources, orphanedOutputs, transpile, refresh, ROOT, OUT_DIR };

@@ -1,4 +1,4 @@
-// Entry point of the `npm run release|rollback|status|recover|preview` helpers (scripts/run.sh):
+// Entry point of the `npm run release|rollback|status|recover|preview|maintenance` helpers (scripts/run.sh):
 // brings bin/ in step with the working tree's sources (scripts/freshBuild.js), then runs the helper.
 "use strict";
 const path = require("path");

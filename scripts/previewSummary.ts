@@ -88,7 +88,40 @@ function errorLine(preview: PreviewJson): string | undefined {
         return undefined;
     }
     const refused = /refused: .*/.exec(best);
-    return (refused ? refused[0] : (best.split("\n").find((l) => l.trim() !== "") ?? best)).trim();
+    const line = refused ? refused[0] : (best.split("\n").find((l) => l.trim() !== "") ?? best);
+    return line.trim().replace(/^error: /, "");
+}
+
+/** What the proxy switch's step changes at the edge: maintenance and HTTPS, as short notes. */
+export function edgeNotes(steps: readonly PreviewStep[]): string[] {
+    const step = steps.find((s) => s.urn.endsWith("::bluegreen-switch") && SHOWN_OPS.has(s.op));
+    if (step === undefined) {
+        return [];
+    }
+    const olds = step.op === "create" ? {} : (step.oldState?.inputs ?? {});
+    const news = step.newState?.inputs ?? {};
+    const notes: string[] = [];
+    const maintenance = news.maintenance as { healthPath?: string } | undefined;
+    if (Boolean(olds.maintenance) !== Boolean(maintenance)) {
+        notes.push(
+            maintenance
+                ? `maintenance on: nginx answers 503 for every path but ${maintenance.healthPath ?? "the health path"}`
+                : "maintenance off: nginx serves the live colour again",
+        );
+    }
+    const fingerprint = (inputs: Record<string, unknown>) =>
+        (inputs.tls as { fingerprint?: string } | undefined)?.fingerprint;
+    const [before, after] = [fingerprint(olds), fingerprint(news)];
+    if (before !== after) {
+        notes.push(
+            after === undefined
+                ? "https off"
+                : before === undefined
+                  ? `https on (certificate ${after})`
+                  : `https: new certificate ${before} -> ${after}`,
+        );
+    }
+    return notes;
 }
 
 /**
@@ -107,19 +140,27 @@ export function summarizePreview(preview: PreviewJson, serving?: Color): Preview
     const guard = steps.find((s) => s.urn.endsWith("::bluegreen-guard"));
     const next = releaseState(guard?.newState?.inputs);
     if (guard === undefined || next === undefined) {
+        const notes = edgeNotes(steps);
         return {
             ok: true,
-            headline: changes.length ? "changes outside the release (see below)" : "no change",
+            headline: notes.length
+                ? notes.join("; ")
+                : changes.length
+                  ? "changes outside the release (see below)"
+                  : "no change",
             changes,
         };
     }
     const old = guard.op === "create" ? undefined : releaseState(guard.oldState?.inputs ?? guard.newState?.inputs);
     const previous = old && serving ? { ...old, liveColor: serving } : old;
     const transition = classifyTransition(previous, next);
+    const notes = transition.kind === "refused" ? [] : edgeNotes(steps);
     const headline =
-        transition.kind === "none" && changes.length > 0
-            ? "no release change; settings change (see below)"
-            : describeTransition(transition);
+        transition.kind === "none" && notes.length > 0
+            ? notes.join("; ")
+            : transition.kind === "none" && changes.length > 0
+              ? "no release change; settings change (see below)"
+              : [describeTransition(transition), ...notes].join("; ");
     return { ok: transition.kind !== "refused", headline, changes };
 }
 

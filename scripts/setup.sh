@@ -34,4 +34,7 @@ fi
 if [ ! -x /usr/sbin/sshd ] || ! command -v curl >/dev/null 2>&1; then
     ensure_debs openssh-server curl # the Docker host reached over SSH (scripts/remote-harness.sh)
 fi
+if ! command -v openssl >/dev/null 2>&1; then
+    ensure_debs openssl # test certificates for the HTTPS suites
+fi
 log "ready in $((SECONDS - started)) s; now: . scripts/env.sh"

@@ -5,7 +5,17 @@ import * as fs from "fs";
 import * as pulumi from "../sdk";
 import { ModuleDynamicResource } from "./dynamicResource";
 import { Color } from "../config";
-import { NGINX_CONF_PATH, parseVersionBody, renderProxyConfig, SwarmRouting, VERSION_PATH } from "../nginx";
+import {
+    filesDirOf,
+    Maintenance,
+    NGINX_CONF_PATH,
+    parseVersionBody,
+    renderProxyConfig,
+    SwarmRouting,
+    Tls,
+    tlsFiles,
+    VERSION_PATH,
+} from "../nginx";
 import { taskContainer } from "./replicaProbe";
 import { docker, dockerOk, lastLine, RunResult } from "./docker";
 import { describeProbe, ProbeResult, sleep } from "./probe";
@@ -37,9 +47,18 @@ export interface ProxySwitchInputs {
     readonly confPath?: string;
     /** On a swarm: the routes to every colour's replicas (see renderProxyConfig). */
     readonly swarm?: SwarmRouting;
+    /** HTTPS: how nginx serves it; `tls.fingerprint` names the certificate and key files. */
+    readonly tls?: Tls;
+    /** The PEM chain to install with `tls` (never returned as an output: `tls.fingerprint` stands for it). */
+    readonly tlsCertificate?: string;
+    /** The PEM key to install with `tls`: a secret, never returned as an output. */
+    readonly tlsKey?: string;
+    /** Maintenance mode: nginx answers 503 but for the health and version endpoints. */
+    readonly maintenance?: Maintenance;
 }
 
-export type SwitchState = ProxySwitchInputs & {
+/** What the switch keeps in its state: its inputs less the certificate and key (the fingerprint stays). */
+export type SwitchState = Omit<ProxySwitchInputs, "tlsCertificate" | "tlsKey"> & {
     appliedAt: string;
     /** Validating and installing the config file, before anything moves. */
     prepareMs: number;
@@ -58,18 +77,47 @@ const REJECTED = 3;
 /** Exit code of install-and-reload when the reload failed (the previous file was put back). */
 const RELOAD_FAILED = 4;
 
+/** A file the install writes beside the config: its name in `filesDirOf(conf)` and its content. */
+export interface BundleFile {
+    readonly name: string;
+    readonly content: string;
+}
+
+/**
+ * What the install reads on stdin: one line per file, `<name> <base64>`, the config first as
+ * `conf`. Stdin, not the command line, so a key never shows in a process list.
+ */
+export function bundle(config: string, files: readonly BundleFile[]): string {
+    const line = (name: string, content: string) => `${name} ${Buffer.from(content, "utf8").toString("base64")}\n`;
+    for (const file of files) {
+        if (!/^[0-9a-f]{16}\.(crt|key)$/.test(file.name)) {
+            throw new Error(`proxy files must be named <fingerprint>.crt or .key (got ${JSON.stringify(file.name)})`);
+        }
+    }
+    return line("conf", config) + files.map((f) => line(f.name, f.content)).join("");
+}
+
 /** Paths and scripts for a config at `conf` (validated: it is spliced into shell text). */
-function confFiles(conf: string) {
+export function confFiles(conf: string) {
     if (!/^\/[A-Za-z0-9._\/-]+$/.test(conf)) {
         throw new Error(`proxy config path must be absolute and plain (got ${JSON.stringify(conf)})`);
     }
     const candidate = `${conf}.next`;
     const backup = `${conf}.previous`;
+    const dir = filesDirOf(conf);
     const install = [
-        `cat > ${candidate}`,
+        // Keys are readable by root only (nginx's master reads them; its workers need not).
+        "umask 077",
+        `mkdir -p ${dir}`,
+        "while read -r name data; do",
+        `  if [ "$name" = conf ]; then out=${candidate}; else out=${dir}/$name; fi`,
+        `  printf '%s' "$data" | base64 -d > "$out.part" && mv "$out.part" "$out" || exit 1`,
+        "done",
         `if ! nginx -t -q -c ${candidate}; then rm -f ${candidate}; exit ${REJECTED}; fi`,
         `cp ${conf} ${backup}`,
         `mv ${candidate} ${conf}`,
+        // Files neither the new config nor the previous one (kept for a restore) reads are old.
+        `for f in ${dir}/*; do [ -e "$f" ] || continue; grep -qsF "\${f##*/}" ${conf} ${backup} || rm -f "$f"; done`,
     ].join("\n");
     const reload = `nginx -c ${conf} -s reload`;
     const restore = `mv ${backup} ${conf}`;
@@ -249,10 +297,37 @@ function signal(pid: number): boolean {
     }
 }
 
+/** The certificate and key files a config with TLS reads. */
+function tlsBundle(inputs: ProxySwitchInputs): BundleFile[] {
+    if (inputs.tls === undefined) {
+        return [];
+    }
+    if (!inputs.tlsCertificate || !inputs.tlsKey) {
+        throw new Error("proxy switch: TLS is on but the certificate or key did not reach the provider");
+    }
+    const names = tlsFiles(inputs.tls);
+    const base = (path: string) => path.slice(path.lastIndexOf("/") + 1);
+    return [
+        { name: base(names.certificate), content: inputs.tlsCertificate },
+        { name: base(names.key), content: inputs.tlsKey },
+    ];
+}
+
+/** The state kept: everything but the certificate and the key. */
+function stateOf(inputs: ProxySwitchInputs): Omit<ProxySwitchInputs, "tlsCertificate" | "tlsKey"> {
+    const kept = { ...inputs };
+    delete kept.tlsCertificate;
+    delete kept.tlsKey;
+    return kept;
+}
+
 /** Applies the config for `inputs.color`; on any failure the previous config keeps serving. */
 export async function applySwitch(inputs: ProxySwitchInputs): Promise<SwitchState> {
     const started = Date.now();
-    const rendered = renderProxyConfig({ color: inputs.color, host: inputs.host, port: inputs.port }, inputs.swarm);
+    const rendered = renderProxyConfig({ color: inputs.color, host: inputs.host, port: inputs.port }, inputs.swarm, {
+        tls: inputs.tls,
+        maintenance: inputs.maintenance,
+    });
     if (rendered.version !== inputs.configVersion) {
         throw new Error(
             `proxy config version mismatch: program rendered ${inputs.configVersion}, provider ${rendered.version}`,
@@ -271,7 +346,12 @@ export async function applySwitch(inputs: ProxySwitchInputs): Promise<SwitchStat
     const remote = inputs.probeFrom !== undefined;
     const masterPid = await localNginxMaster(proxy, remote);
     const route = { masterPid, agent: remote };
-    const prepared = await inProxy(proxy, route, remote ? files.installAndReload : files.install, text);
+    const prepared = await inProxy(
+        proxy,
+        route,
+        remote ? files.installAndReload : files.install,
+        bundle(text, tlsBundle(inputs)),
+    );
     if (prepared.code === REJECTED) {
         throw new Error(
             `${target} failed: nginx rejected the config: ${nginxComplaint(prepared.stderr)}; previous config still serving`,
@@ -322,7 +402,7 @@ export async function applySwitch(inputs: ProxySwitchInputs): Promise<SwitchStat
         throw new Error(`${target} failed: ${(err as Error).message}; ${restored}`);
     }
     return {
-        ...inputs,
+        ...stateOf(inputs),
         appliedAt: new Date().toISOString(),
         prepareMs: signalled - started,
         prepareVia: prepared.via,
@@ -332,7 +412,7 @@ export async function applySwitch(inputs: ProxySwitchInputs): Promise<SwitchStat
     };
 }
 
-const INPUT_KEYS: (keyof ProxySwitchInputs)[] = [
+const INPUT_KEYS: (keyof SwitchState & keyof ProxySwitchInputs)[] = [
     "proxyContainer",
     "proxyContainerId",
     "color",
@@ -343,6 +423,8 @@ const INPUT_KEYS: (keyof ProxySwitchInputs)[] = [
     "proxyIsService",
     "probeFrom",
     "confPath",
+    "tls",
+    "maintenance",
 ];
 
 export const proxySwitchProvider: pulumi.dynamic.ResourceProvider = {
@@ -376,12 +458,16 @@ export class ProxySwitch extends ModuleDynamicResource {
     public readonly color!: pulumi.Output<Color>;
     public readonly configVersion!: pulumi.Output<string>;
     public readonly switchMs!: pulumi.Output<number>;
+    public readonly maintenance!: pulumi.Output<Maintenance | undefined>;
 
     constructor(name: string, args: ProxySwitchArgs, opts?: pulumi.CustomResourceOptions) {
         super(
             { module: __filename, exportName: "proxySwitchProvider" },
             name,
             {
+                // Outputs even when off (a resource's outputs are the keys it registers).
+                maintenance: undefined,
+                tls: undefined,
                 ...args,
                 appliedAt: undefined,
                 prepareMs: undefined,

@@ -85,7 +85,8 @@ async function stackContainers(): Promise<string> {
 
 describe("README walk-through on a fresh clone", function () {
     this.timeout(1200000);
-    const guide = walkThroughs(fs.readFileSync(path.join(REPO, "README.md"), "utf8"));
+    const readme = fs.readFileSync(path.join(REPO, "README.md"), "utf8");
+    const guide = walkThroughs(readme);
     let clone = "";
     /** Runs one README walk-through in the clone, each command after `. scripts/env.sh` as the README says. */
     const walk = (name: string) => {
@@ -179,6 +180,31 @@ describe("README walk-through on a fresh clone", function () {
         assert.match(runOk(clone, `. scripts/env.sh && ${preview[0]}`), /^no change$/m);
         const status = walkThrough(guide, "Status").commands;
         assert.match(runOk(clone, `. scripts/env.sh && ${status[0]}`), /serving: blue at http:\/\/127\.0\.0\.1:8080/);
+    });
+
+    it("HTTPS: turned on, served with HTTP/2 and a redirect, and off again, on the same proxy", async () => {
+        const https = walkThroughs(readme, "HTTPS");
+        const proxyId = () => dockerOk(["inspect", "--format", "{{.Id}}", `${STACK}-proxy`]);
+        const before = await proxyId();
+        const on = walkThrough(https, "Turn HTTPS on").commands;
+        const outputs = on.map((command) => runOk(clone, `. scripts/env.sh && ${command}`));
+        assert.match(outputs[on.length - 2], /< HTTP\/2 200[\s\S]*x-color: blue/i);
+        assert.match(outputs[on.length - 2], /subject: CN=localhost/);
+        assert.match(outputs[on.length - 1], /^HTTP\/1\.1 301[\s\S]*Location: https:\/\/127\.0\.0\.1:8443\//im);
+        assert.ok(!fs.readFileSync(path.join(clone, `Pulumi.${STACK}.yaml`), "utf8").includes("PRIVATE KEY"));
+        for (const command of walkThrough(https, "Turn HTTPS off").commands) {
+            runOk(clone, `. scripts/env.sh && ${command}`);
+        }
+        assert.strictEqual(await servingColor(), "blue", "plain HTTP serves again");
+        assert.strictEqual(await proxyId(), before, "the proxy was never recreated");
+    });
+
+    it("Maintenance: 503 with Retry-After while on, the live colour again when off", async () => {
+        const [on, check, off] = walkThrough(walkThroughs(readme, "Maintenance"), "Maintenance").commands;
+        runOk(clone, `. scripts/env.sh && ${on}`);
+        assert.match(runOk(clone, check), /^HTTP\/1\.1 503[\s\S]*Retry-After: 60[\s\S]*Down for maintenance/im);
+        runOk(clone, `. scripts/env.sh && ${off}`);
+        assert.strictEqual(await servingColor(), "blue");
     });
 
     it("Clean up: removes the containers and the network", async () => {

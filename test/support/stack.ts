@@ -20,11 +20,13 @@ export interface TestStack {
     readonly workspaceEnv: Record<string, string>;
     /** Sets config keys (without the bluegreen: prefix). */
     setConfig(values: Record<string, string>): Promise<void>;
+    /** Sets one config key as a secret, as `pulumi config set --secret` does. */
+    setSecret(key: string, value: string): Promise<void>;
     /** Destroys the stack, then removes it and its files. */
     cleanup(): Promise<void>;
 }
 
-/** Config of a stack that runs the sample on both colours (blue live) on three ports from `publicPort`. */
+/** Config of a stack that runs the sample on both colours (blue live) on four ports from `publicPort`. */
 export function sampleConfig(publicPort: number): Record<string, string> {
     return {
         liveColor: "blue",
@@ -34,6 +36,7 @@ export function sampleConfig(publicPort: number): Record<string, string> {
         publicPort: String(publicPort),
         bluePort: String(publicPort + 1),
         greenPort: String(publicPort + 2),
+        httpsPort: String(publicPort + 3),
     };
 }
 
@@ -79,6 +82,9 @@ export async function createTestStack(
         env,
         workspaceEnv: workspace.envVars,
         setConfig,
+        async setSecret(key: string, value: string) {
+            await stack.setConfig(`bluegreen:${key}`, { value, secret: true });
+        },
         async cleanup() {
             try {
                 await stack.destroy();

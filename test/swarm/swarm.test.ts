@@ -12,6 +12,8 @@ import { assertNoLoss, expectFailure, underLoad } from "../support/load";
 import { startLoad } from "../support/hey";
 import { TEST_ENGINE } from "../support/engine";
 import { createTestStack, runCli, sampleConfig, TestStack } from "../support/stack";
+import { assertOnly503s, curl, fingerprintOf, servedCertificate } from "../support/edge";
+import { removeCertFiles, selfSigned } from "../support/certs";
 import { nodesOf } from "../support/swarm";
 
 const PUBLIC_PORT = 18680;
@@ -134,6 +136,7 @@ describe("swarm end to end (multi-node harness, real Pulumi, nginx service)", fu
 
     after(async () => {
         await t?.cleanup();
+        removeCertFiles();
     });
 
     it("deploys 2 replicas per colour spread over at least 2 nodes, nginx on the manager", async () => {
@@ -263,6 +266,33 @@ describe("swarm end to end (multi-node harness, real Pulumi, nginx service)", fu
         const now = await serving();
         assert.strictEqual(now.color, "green");
         assert.match(now.body, /^version=3 /);
+    });
+
+    it("serves HTTPS with HTTP/2 and goes into maintenance and out, by reload, under HTTPS load", async () => {
+        const httpsUrl = `https://127.0.0.1:${PUBLIC_PORT + 3}`;
+        const proxyTask = () =>
+            dockerOk(["ps", "--quiet", "--filter", `label=com.docker.swarm.service.name=${t.name}-proxy`]);
+        const task = await proxyTask();
+        const pair = selfSigned({ names: ["DNS:localhost", "IP:127.0.0.1"] });
+        await t.setConfig({ tlsCertificate: pair.certificate });
+        await t.setSecret("tlsKey", pair.key);
+        await t.stack.up();
+        const https = curl("-kv", "--http2", `${httpsUrl}/`);
+        assert.match(https.output, /< HTTP\/2 200/);
+        assert.match(https.output, /subject: CN=bluegreen test/);
+        assert.strictEqual(servedCertificate(PUBLIC_PORT + 3).fingerprint, fingerprintOf(pair.certificate));
+        assert.match(curl("-i", `${URL}/`).output, /^HTTP\/1\.1 301/);
+
+        const on = await underLoad(`${httpsUrl}/`, 10, async () => runCli(t, "maintenance", "on"));
+        assert.strictEqual(on.result.code, 0, on.result.output);
+        assert.ok(assertOnly503s(on.load) > 50, "maintenance answered with 503");
+        assert.match(curl("-ki", `${httpsUrl}/`).output, /^HTTP\/2 503[\s\S]*retry-after: 60/i);
+        assert.match(curl("-ki", `${httpsUrl}/health`).output, /^HTTP\/2 200/);
+        const off = await underLoad(`${httpsUrl}/`, 10, async () => runCli(t, "maintenance", "off"));
+        assert.strictEqual(off.result.code, 0, off.result.output);
+        assertOnly503s(off.load);
+        assert.match(curl("-k", `${httpsUrl}/`).output, /^version=3 /);
+        assert.strictEqual(await proxyTask(), task, "the proxy's task was not restarted");
     });
 
     it("destroy removes the services, the volume and the overlay network", async () => {

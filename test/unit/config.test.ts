@@ -41,9 +41,14 @@ describe("config validation", () => {
                 engine: s.engine,
                 orchestrator: s.orchestrator,
                 replicas: s.replicas,
+                httpsPort: s.httpsPort,
+                tlsRedirect: "on",
+                maintenance: s.maintenance.on ? "on" : "off",
+                maintenanceMessage: s.maintenance.message,
             },
             { ...DEFAULTS },
         );
+        assert.strictEqual(s.tls, undefined);
         assert.strictEqual(s.smokeTest, undefined);
     });
 

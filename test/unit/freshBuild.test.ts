@@ -9,6 +9,7 @@ const REPO = path.resolve(__dirname, "../../..");
 interface FreshBuild {
     programSources(root: string, roots?: string[]): string[];
     staleSources(root: string, outDir: string, roots?: string[]): string[];
+    orphanedOutputs(root: string, outDir: string, roots: string[]): string[];
     refresh(root?: string, outDir?: string, roots?: string[]): string[];
 }
 const freshBuild = require(path.join(REPO, "scripts/freshBuild.js")) as FreshBuild;
@@ -53,6 +54,23 @@ describe("fresh build (scripts/freshBuild.js)", () => {
         assert.deepStrictEqual(freshBuild.staleSources(root, bin), ["components/answer.ts"]);
         assert.deepStrictEqual(freshBuild.refresh(root, bin), ["components/answer.ts"]);
         assert.strictEqual(load(path.join(bin, "index.js")).out, 2);
+    });
+
+    it("removes compiled files whose source moved, so a module moved into a folder loads the new one", () => {
+        const root = tempProject();
+        roots.push(root);
+        const bin = path.join(root, "bin");
+        freshBuild.refresh(root, bin);
+        // components/answer.ts becomes components/answer/index.ts, as nginx.ts became nginx/index.ts.
+        fs.mkdirSync(path.join(root, "components/answer"));
+        fs.renameSync(path.join(root, "components/answer.ts"), path.join(root, "components/answer/index.ts"));
+        fs.writeFileSync(path.join(root, "components/answer/index.ts"), `export const answer: number = 3;\n`);
+        assert.deepStrictEqual(freshBuild.orphanedOutputs(root, bin, ["index.ts", "components"]), [
+            "components/answer.js",
+        ]);
+        freshBuild.refresh(root, bin);
+        assert.ok(!fs.existsSync(path.join(bin, "components/answer.js")), "the old module's output is gone");
+        assert.strictEqual(load(path.join(bin, "index.js")).out, 3);
     });
 
     it("refuses a source that does not parse, in one line naming the file and line", () => {

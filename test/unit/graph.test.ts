@@ -203,11 +203,15 @@ describe("resource graph (mocks)", () => {
         assert.strictEqual(byName("bluegreen-network").inputs.name, "unit-net");
     });
 
-    it("publishes only the proxy on the public port, seeded with the placeholder config", async () => {
+    it("publishes only the proxy on the public and HTTPS ports, seeded with the placeholder config", async () => {
         const { byName } = await build();
         const proxy = byName("bluegreen-proxy-container").inputs;
         assert.strictEqual(proxy.name, "unit-proxy");
-        assert.deepStrictEqual(proxy.ports, [{ hostIp: "0.0.0.0", hostPort: 8080, containerPort: 80 }]);
+        // HTTPS is published before TLS is on, so turning it on later keeps the container.
+        assert.deepStrictEqual(proxy.ports, [
+            { hostIp: "0.0.0.0", hostPort: 8080, containerPort: 80 },
+            { hostIp: "0.0.0.0", hostPort: 8443, containerPort: 443 },
+        ]);
         const seeds = proxy.seedFiles as { path: string; content: string }[];
         assert.strictEqual(seeds.length, 1);
         assert.match(seeds[0].content, /return 503/);
@@ -355,7 +359,10 @@ describe("resource graph on the docker-provider engine (mocks)", () => {
     it("starts the proxy on the placeholder config through an upload, on the public port", async () => {
         const proxy = await inputsOf("bluegreen-proxy-container");
         assert.strictEqual(proxy.name, "unit-proxy");
-        assert.deepStrictEqual(proxy.ports, [{ internal: 80, external: 8080, ip: "0.0.0.0" }]);
+        assert.deepStrictEqual(proxy.ports, [
+            { internal: 80, external: 8080, ip: "0.0.0.0" },
+            { internal: 443, external: 8443, ip: "0.0.0.0" },
+        ]);
         const uploads = proxy.uploads as { file: string; content: string }[];
         assert.strictEqual(uploads.length, 1);
         assert.strictEqual(uploads[0].file, "/etc/nginx/nginx.conf");
@@ -693,6 +700,7 @@ describe("swarm resource graph", () => {
                 assert.strictEqual(s.endpointMode, "dnsrr");
                 assert.deepStrictEqual(s.publish, [
                     "mode=host,target=80,published=8080,protocol=tcp",
+                    "mode=host,target=443,published=8443,protocol=tcp",
                     "mode=host,target=81,published=8081,protocol=tcp",
                     "mode=host,target=82,published=8082,protocol=tcp",
                 ]);

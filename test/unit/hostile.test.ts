@@ -6,6 +6,7 @@ import { ConfigError, parseSettings } from "../../components/config";
 const BASE: Record<string, string> = { liveColor: "blue", blueImage: "app:1", greenImage: "app:1" };
 const HOSTILE = [";", "{", "}", "$", '"', "'", "\\", "#", " ", "\t", "\n", "\r", "\u0000", "é", "🚀", "\u2028"];
 const PER_KEY = 1000;
+const NOT_IN_MESSAGES = [";", "{", "}", "$", '"', "\\", "#", "\t", "\n", "\r", "\u0000", "é", "🚀", "\u2028", "`", "<"];
 
 /** A small deterministic PRNG so a failure can be reproduced. */
 function prng(seed: number): () => number {
@@ -44,12 +45,22 @@ function hostileNumber(random: () => number, max: number): string {
     return choices[Math.floor(random() * choices.length)]();
 }
 
-const TEXT_KEYS = ["liveColor", "blueImage", "greenImage", "proxyImage", "healthPath"];
+const TEXT_KEYS = [
+    "liveColor",
+    "blueImage",
+    "greenImage",
+    "proxyImage",
+    "healthPath",
+    "maintenance",
+    "tlsRedirect",
+    "maintenanceMessage",
+];
 const NUMBER_KEYS: [string, number][] = [
     ["publicPort", 65535],
     ["bluePort", 65535],
     ["greenPort", 65535],
     ["appPort", 65535],
+    ["httpsPort", 65535],
     ["healthTimeoutSeconds", 3600],
     ["healthIntervalMs", 60000],
     ["healthyThreshold", 100],
@@ -63,6 +74,10 @@ describe("hostile config values", () => {
             let rejected = 0;
             for (let i = 0; i < PER_KEY; i++) {
                 let value = max === undefined ? hostileText(random) : hostileNumber(random, max);
+                if (key === "maintenanceMessage") {
+                    // Quotes and spaces are words in a message; nginx's string syntax is not.
+                    value = `${value}${NOT_IN_MESSAGES[i % NOT_IN_MESSAGES.length]}`;
+                }
                 if (key === "smokeTest") {
                     // Shell syntax is the point of a smoke test; control characters and length are not.
                     value = `${value}\n${"x".repeat(i % 2 === 0 ? 0 : 1001)}`;

@@ -1,5 +1,12 @@
 import * as assert from "assert";
-import { parseVersionBody, renderPlaceholderConfig, renderProxyConfig, VERSION_PATH } from "../../components/nginx";
+import {
+    filesDirOf,
+    NGINX_CONF_PATH,
+    parseVersionBody,
+    renderPlaceholderConfig,
+    renderProxyConfig,
+    VERSION_PATH,
+} from "../../components/nginx";
 
 describe("nginx config rendering", () => {
     const green = renderProxyConfig({ color: "green", host: "dev-green", port: 8080 });
@@ -64,5 +71,96 @@ describe("nginx config rendering", () => {
     it("parses only well-formed version bodies", () => {
         assert.strictEqual(parseVersionBody("nope"), undefined);
         assert.strictEqual(parseVersionBody("0123456789ab red"), undefined);
+    });
+
+    describe("HTTPS and maintenance", () => {
+        const target = { color: "green" as const, host: "dev-green", port: 8080 };
+        const tls = {
+            fingerprint: "0123456789abcdef",
+            filesDir: filesDirOf(NGINX_CONF_PATH),
+            redirect: true,
+            httpsPort: 8443,
+        };
+        const maintenance = { message: "Back at 10:00 UTC.", healthPath: "/health" };
+        /** The server block that listens on `port`. */
+        const server = (text: string, listen: string) => {
+            const start = text.indexOf(`listen ${listen}`);
+            assert.ok(start > 0, `a server listens on ${listen}`);
+            const next = text.indexOf("\n    server {", start);
+            return text.slice(start, next < 0 ? undefined : next);
+        };
+
+        it("serves HTTPS with HTTP/2 from files named by the fingerprint, TLS 1.2 and 1.3 only", () => {
+            const text = renderProxyConfig(target, undefined, { tls }).text;
+            const https = server(text, "443 ssl;");
+            assert.match(https, /http2 on;/);
+            assert.match(https, /ssl_certificate \/etc\/nginx\/bluegreen-files\/0123456789abcdef\.crt;/);
+            assert.match(https, /ssl_certificate_key \/etc\/nginx\/bluegreen-files\/0123456789abcdef\.key;/);
+            assert.match(https, /ssl_protocols TLSv1\.2 TLSv1\.3;/);
+            assert.doesNotMatch(https, /ssl_ciphers[^;]*(RC4|3DES|CBC|SHA1|MD5|NULL)/);
+            assert.match(https, /proxy_pass http:\/\/bluegreen_live;/);
+            assert.ok(https.includes(`location = ${VERSION_PATH}`));
+        });
+
+        it("redirects HTTP to HTTPS but the ACME challenge and version paths", () => {
+            const http = server(renderProxyConfig(target, undefined, { tls }).text, "80;");
+            assert.match(http, /location \/ \{\s+return 301 https:\/\/\$host:8443\$request_uri;/);
+            assert.match(http, /location \^~ \/\.well-known\/acme-challenge\/ \{\s+proxy_pass/);
+            assert.ok(http.includes(`location = ${VERSION_PATH}`));
+            const on443 = server(renderProxyConfig(target, undefined, { tls: { ...tls, httpsPort: 443 } }).text, "80;");
+            assert.match(on443, /return 301 https:\/\/\$host\$request_uri;/);
+            const both = server(renderProxyConfig(target, undefined, { tls: { ...tls, redirect: false } }).text, "80;");
+            assert.doesNotMatch(both, /return 301/);
+            assert.match(both, /location \/ \{\s+proxy_pass/);
+        });
+
+        it("answers 503 with Retry-After in maintenance, but the health path and version endpoint", () => {
+            const text = renderProxyConfig(target, undefined, { tls, maintenance }).text;
+            for (const block of [
+                server(text, "443 ssl;"),
+                server(renderProxyConfig(target, undefined, { maintenance }).text, "80;"),
+            ]) {
+                assert.match(block, /location = \/health \{\s+proxy_pass http:\/\/bluegreen_live;/);
+                assert.match(
+                    block,
+                    /location \/ \{[^}]*add_header Retry-After 60 always;[^}]*return 503 "Back at 10:00 UTC\.\\n";/,
+                );
+                assert.ok(block.includes(`location = ${VERSION_PATH}`));
+            }
+        });
+
+        it("changes the version with every edge setting, and keeps it without them", () => {
+            const plain = renderProxyConfig(target);
+            const versions = new Set([
+                plain.version,
+                renderProxyConfig(target, undefined, { tls }).version,
+                renderProxyConfig(target, undefined, { tls: { ...tls, fingerprint: "fedcba9876543210" } }).version,
+                renderProxyConfig(target, undefined, { tls: { ...tls, redirect: false } }).version,
+                renderProxyConfig(target, undefined, { maintenance }).version,
+                renderProxyConfig(target, undefined, { maintenance: { ...maintenance, message: "Soon." } }).version,
+            ]);
+            assert.strictEqual(versions.size, 6);
+            assert.deepStrictEqual(renderProxyConfig(target, undefined, {}), plain);
+        });
+
+        it("refuses edge values that could inject directives", () => {
+            for (const message of ['a"; return 200 "x', "a;b", "${x}", "a\nb", "{", ""]) {
+                assert.throws(
+                    () => renderProxyConfig(target, undefined, { maintenance: { ...maintenance, message } }),
+                    /maintenance message/,
+                );
+            }
+            for (const fingerprint of ["../../etc/passwd", "0123456789abcdeg", "0123;"]) {
+                assert.throws(
+                    () => renderProxyConfig(target, undefined, { tls: { ...tls, fingerprint } }),
+                    /fingerprint/,
+                );
+            }
+            assert.throws(() => renderProxyConfig(target, undefined, { tls: { ...tls, httpsPort: 0 } }), /HTTPS port/);
+            assert.throws(
+                () => renderProxyConfig(target, undefined, { maintenance: { ...maintenance, healthPath: "/a;b" } }),
+                /health path/,
+            );
+        });
     });
 });

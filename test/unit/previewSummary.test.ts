@@ -114,6 +114,42 @@ describe("preview summary", () => {
         assert.deepStrictEqual([none.ok, none.headline, none.changes], [true, "no change", []]);
     });
 
+    it("says what changes at the edge: maintenance and HTTPS, alone or with a release", () => {
+        const switchStep = (olds: Record<string, unknown>, news: Record<string, unknown>) => ({
+            op: "update",
+            urn: `${URN}bluegreen-switch`,
+            oldState: { inputs: { color: "blue", ...olds } },
+            newState: { inputs: { color: "blue", ...news } },
+        });
+        const maintenance = { message: "Soon.", healthPath: "/healthz" };
+        const tls = (fingerprint: string) => ({ fingerprint, filesDir: "/etc/nginx/bluegreen-files", redirect: true });
+        const headline = (olds: Record<string, unknown>, news: Record<string, unknown>) =>
+            summarizePreview({ steps: [switchStep(olds, news)] }).headline;
+        assert.strictEqual(
+            headline({}, { maintenance }),
+            "maintenance on: nginx answers 503 for every path but /healthz",
+        );
+        assert.strictEqual(headline({ maintenance }, {}), "maintenance off: nginx serves the live colour again");
+        assert.strictEqual(headline({}, { tls: tls("0123456789abcdef") }), "https on (certificate 0123456789abcdef)");
+        assert.strictEqual(
+            headline({ tls: tls("0123456789abcdef") }, { tls: tls("fedcba9876543210"), maintenance }),
+            "maintenance on: nginx answers 503 for every path but /healthz; " +
+                "https: new certificate 0123456789abcdef -> fedcba9876543210",
+        );
+        assert.strictEqual(headline({ tls: tls("0123456789abcdef") }, {}), "https off");
+        assert.strictEqual(
+            headline({ maintenance }, { maintenance: { ...maintenance, message: "Later." } }),
+            "changes outside the release (see below)",
+        );
+        const withRelease = summarizePreview({
+            steps: [guardStep("update", { ...deployed, liveColor: "green" }), switchStep({}, { maintenance })],
+        });
+        assert.strictEqual(
+            withRelease.headline,
+            "switch: traffic blue -> green (green runs app:1); maintenance on: nginx answers 503 for every path but /healthz",
+        );
+    });
+
     it("corrects the live colour with what nginx serves", () => {
         // Config says green is live (a failed release) but nginx serves blue.
         const olds = { ...deployed, liveColor: "green", greenImage: "app:bad" };

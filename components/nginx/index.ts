@@ -1,0 +1,103 @@
+// Renders the proxy's whole nginx.conf from small pieces, one concept a file: base settings,
+// upstreams, proxying, the version endpoint, TLS and its redirect, maintenance. Pure: the same
+// inputs give the same text and version. Inputs are validated by config.ts; the pieces re-check
+// whatever they splice into the text.
+import { Color } from "../config";
+import { base } from "./base";
+import { maintenanceLocations, type Maintenance } from "./maintenance";
+import { proxyPass } from "./proxyPass";
+import { ACME_CHALLENGE_PREFIX, redirectLocation, type Tls, tlsListener } from "./tls";
+import {
+    assertSafe,
+    LIVE_UPSTREAM,
+    liveUpstream,
+    previewServers,
+    type ProxyTarget,
+    type SwarmRouting,
+    swarmResolver,
+} from "./upstreams";
+import { stamp, versionLocation } from "./version";
+
+export { parseVersionBody, VERSION_PATH } from "./version";
+export { PREVIEW_LISTEN_PORTS } from "./upstreams";
+export type { ProxyTarget, SwarmRouting } from "./upstreams";
+export { TLS_LISTEN_PORT, tlsFiles } from "./tls";
+export type { Tls } from "./tls";
+export { RETRY_AFTER_SECONDS } from "./maintenance";
+export type { Maintenance } from "./maintenance";
+
+/** Where the rendered config lives inside the proxy container (the image's default path). */
+export const NGINX_CONF_PATH = "/etc/nginx/nginx.conf";
+/** nginx listens here inside the proxy container; the public port is published onto it. */
+export const PROXY_LISTEN_PORT = 80;
+
+/** What the public servers do besides proxying: HTTPS, maintenance. */
+export interface EdgeOptions {
+    readonly tls?: Tls;
+    readonly maintenance?: Maintenance;
+}
+
+/** The directory beside a config that holds the files it reads (certificates). */
+export function filesDirOf(confPath: string): string {
+    return `${confPath.slice(0, confPath.lastIndexOf("/"))}/bluegreen-files`;
+}
+
+/** What a public server answers: the app through the live upstream, or the maintenance page. */
+function appLocations(color: Color, connectTimeout: string, maintenance: Maintenance | undefined): string {
+    return maintenance
+        ? maintenanceLocations(maintenance, LIVE_UPSTREAM, color, connectTimeout)
+        : proxyPass("/", LIVE_UPSTREAM, color, connectTimeout);
+}
+
+function publicServers(color: Color, connectTimeout: string, edge: EdgeOptions): string {
+    const app = appLocations(color, connectTimeout, edge.maintenance);
+    const tls = edge.tls;
+    // Plain HTTP keeps the version endpoint (the switch confirms through it) and, when it
+    // redirects, the ACME challenge path, which certificate authorities fetch over HTTP.
+    const http = tls?.redirect
+        ? `${proxyPass(`^~ ${ACME_CHALLENGE_PREFIX}`, LIVE_UPSTREAM, color, connectTimeout)}${redirectLocation(tls)}`
+        : app;
+    const https = tls
+        ? `
+    server {
+${tlsListener(tls)}${versionLocation(color)}
+${app}    }
+`
+        : "";
+    return `
+    server {
+        # No 'reuseport': its per-worker queues drop pending connections when an old worker exits.
+        listen ${PROXY_LISTEN_PORT};
+${versionLocation(color)}
+${http}    }
+${https}`;
+}
+
+/** The config that sends all traffic to one colour (on a swarm, to all its replicas). */
+export function renderProxyConfig(
+    target: ProxyTarget,
+    swarm?: SwarmRouting,
+    edge: EdgeOptions = {},
+): { text: string; version: string } {
+    assertSafe(target);
+    const connectTimeout = swarm ? "1s" : "5s";
+    const body = `${base()}${liveUpstream(target, swarm)}${swarm ? previewServers(swarm, target.port) : ""}${publicServers(target.color, connectTimeout, edge)}}
+`;
+    return stamp(body);
+}
+
+/** The config a new proxy starts with, before any colour has been proven healthy. */
+export function renderPlaceholderConfig(swarm?: SwarmRouting, appPort = 8080): { text: string; version: string } {
+    const body = `${base()}${swarm ? swarmResolver() + previewServers(swarm, appPort) : ""}
+    server {
+        listen ${PROXY_LISTEN_PORT};
+${versionLocation("none")}
+        location / {
+            default_type text/plain;
+            return 503 "bluegreen: no colour is live yet\\n";
+        }
+    }
+}
+`;
+    return stamp(body);
+}

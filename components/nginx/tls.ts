@@ -1,0 +1,64 @@
+// HTTPS: the TLS listener's certificate files and protocol profile, and the redirect from HTTP.
+// Certificates are files named by their fingerprint, so a rotation writes new files beside the
+// ones in use and a reload switches over (the proxy switch installs them).
+
+/** nginx's TLS listener inside the proxy container; `httpsPort` is published onto it. */
+export const TLS_LISTEN_PORT = 443;
+/** Where ACME's HTTP-01 challenges are answered, over plain HTTP even when it redirects. */
+export const ACME_CHALLENGE_PREFIX = "/.well-known/acme-challenge/";
+
+export interface Tls {
+    /** Names the certificate and key files (hex; see components/tls.ts). */
+    readonly fingerprint: string;
+    /** The directory in the proxy's container that holds them. */
+    readonly filesDir: string;
+    /** Answer HTTP with a 301 to HTTPS. */
+    readonly redirect: boolean;
+    /** The public HTTPS port, for the redirect's Location. */
+    readonly httpsPort: number;
+}
+
+/** The files a config with `tls` reads: the chain and the key. */
+export function tlsFiles(tls: Pick<Tls, "fingerprint" | "filesDir">): { certificate: string; key: string } {
+    if (!/^[0-9a-f]{16}$/.test(tls.fingerprint) || !/^\/[A-Za-z0-9._/-]+$/.test(tls.filesDir)) {
+        throw new Error(`TLS files must be named by a fingerprint in a plain directory (got ${JSON.stringify(tls)})`);
+    }
+    return {
+        certificate: `${tls.filesDir}/${tls.fingerprint}.crt`,
+        key: `${tls.filesDir}/${tls.fingerprint}.key`,
+    };
+}
+
+/**
+ * The listener and Mozilla's "intermediate" profile (TLS 1.2 and 1.3, forward-secret AEAD ciphers
+ * only): every browser and client of the last decade connects, and nothing weaker than what Mozilla
+ * recommends for general-purpose servers is offered. "modern" (TLS 1.3 only) would turn away
+ * older Android and Java clients for little gain.
+ */
+export function tlsListener(tls: Tls): string {
+    const files = tlsFiles(tls);
+    return `        listen ${TLS_LISTEN_PORT} ssl;
+        http2 on;
+        ssl_certificate ${files.certificate};
+        ssl_certificate_key ${files.key};
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305;
+        ssl_prefer_server_ciphers off;
+        # Resumed sessions skip a full handshake; the cache outlives reloads (same name and size).
+        ssl_session_cache shared:bluegreen_tls:10m;
+        ssl_session_timeout 1d;
+        ssl_session_tickets off;
+`;
+}
+
+/** HTTP's answer when redirecting: a 301 to the same host and path on the HTTPS port. */
+export function redirectLocation(tls: Tls): string {
+    if (!Number.isInteger(tls.httpsPort) || tls.httpsPort < 1 || tls.httpsPort > 65535) {
+        throw new Error(`HTTPS port must be an integer from 1 to 65535 (got ${tls.httpsPort})`);
+    }
+    const port = tls.httpsPort === 443 ? "" : `:${tls.httpsPort}`;
+    return `        location / {
+            return 301 https://$host${port}$request_uri;
+        }
+`;
+}
