@@ -11,7 +11,8 @@ build: setup
 	@npx tsc -p .
 
 lint: setup
-	@npx eslint . && npx prettier --check . && gofmt -l images/sample | (! grep .)
+	@npx eslint . && npx prettier --check . && gofmt -l images/sample images/acme | (! grep .) && \
+		(cd images/acme && go vet ./...)
 
 test: build lint
 	@bash scripts/test.sh

@@ -1,7 +1,7 @@
 // Stack config -> validated settings. Pure: no Pulumi, no I/O, so every rule has a plain test.
 // Every value that reaches nginx or Docker passes an allow-list here first.
 import { ConfigError } from "./configError";
-import { TlsMaterial, validateTls } from "./tls";
+import { parseChain, TlsMaterial, validateTls } from "./tls";
 
 export { ConfigError };
 
@@ -40,12 +40,25 @@ export interface Settings {
 }
 
 export interface TlsSettings {
-    /** The validated chain and key (the key is a secret: never logged, never an output). */
-    readonly material: TlsMaterial;
-    /** Names the certificate must cover (`tlsHostnames`); empty means not checked. */
+    /** The validated chain and key from config (the key is a secret: never logged, never an output). */
+    readonly material?: TlsMaterial;
+    /** Or: certificates from an ACME directory, obtained and renewed by an agent beside the proxy. */
+    readonly acme?: AcmeSettings;
+    /** Names the certificate must cover (`tlsHostnames`); empty means not checked (config only). */
     readonly hostnames: string[];
     /** Answer plain HTTP with a 301 to HTTPS (but the ACME challenge and version paths). */
     readonly redirect: boolean;
+}
+
+export interface AcmeSettings {
+    /** The account's contact (`tlsAcmeEmail`). */
+    readonly email: string;
+    /** The directory URL (`tlsAcmeDirectory`, Let's Encrypt's by default). */
+    readonly directory: string;
+    /** PEM roots the directory's own HTTPS chains to, for a private ACME server (`tlsAcmeDirectoryCa`). */
+    readonly directoryCa?: string;
+    /** The agent's image (`acmeImage`). */
+    readonly image: string;
 }
 
 export interface MaintenanceSettings {
@@ -87,6 +100,9 @@ export const DEFAULTS = {
     tlsRedirect: "on",
     maintenance: "off",
     maintenanceMessage: "Down for maintenance, back soon.",
+    tlsAcmeDirectory: "https://acme-v02.api.letsencrypt.org/directory",
+    // Built by make setup from images/acme (no registry has it).
+    acmeImage: "bluegreen-acme:local",
 } as const;
 
 const NAMESPACE = "bluegreen";
@@ -264,12 +280,66 @@ export function validateHostnames(key: string, value: string): string[] {
     return names;
 }
 
-/** `tlsCertificate` + `tlsKey` (+ `tlsHostnames`, `tlsRedirect`): both or neither. */
-function parseTls(read: ConfigReader, now: Date): TlsSettings | undefined {
+const EMAIL_PATTERN = /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+$/;
+const DIRECTORY_PATTERN = /^https:\/\/[A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?(?:\/[A-Za-z0-9._~\/-]{0,200})?$/;
+
+/** `tlsAcmeEmail` (+ `tlsAcmeDirectory`, `tlsAcmeDirectoryCa`, `acmeImage`, `tlsHostnames`). */
+function parseAcme(read: ConfigReader, orchestrator: Orchestrator): AcmeSettings | undefined {
+    const email = read("tlsAcmeEmail") ?? "";
+    if (email === "") {
+        return undefined;
+    }
+    if (!EMAIL_PATTERN.test(email)) {
+        fail("tlsAcmeEmail", "an email address for the ACME account, e.g. ops@example.com", email);
+    }
+    if (orchestrator !== "docker") {
+        throw new ConfigError(
+            `${NAMESPACE}:tlsAcmeEmail works with orchestrator docker only (the agent shares the proxy container's ` +
+                `namespaces, which swarm services cannot); on a swarm set tlsCertificate and tlsKey`,
+        );
+    }
+    const directory = read("tlsAcmeDirectory") || DEFAULTS.tlsAcmeDirectory;
+    if (!DIRECTORY_PATTERN.test(directory)) {
+        fail("tlsAcmeDirectory", "an https:// URL of an ACME directory, e.g. " + DEFAULTS.tlsAcmeDirectory, directory);
+    }
+    const ca = read("tlsAcmeDirectoryCa") ?? "";
+    if (ca !== "") {
+        parseChain("tlsAcmeDirectoryCa", ca);
+    }
+    return {
+        email,
+        directory,
+        ...(ca === "" ? {} : { directoryCa: ca }),
+        image: validateImage("acmeImage", read("acmeImage") || DEFAULTS.acmeImage),
+    };
+}
+
+/**
+ * HTTPS: `tlsCertificate` + `tlsKey` (both or neither), or `tlsAcmeEmail` for certificates from
+ * ACME; `tlsHostnames` and `tlsRedirect` apply to both.
+ */
+function parseTls(read: ConfigReader, now: Date, orchestrator: Orchestrator): TlsSettings | undefined {
     const certificate = read("tlsCertificate") ?? "";
     const key = read("tlsKey") ?? "";
     const hostnames = read("tlsHostnames") ?? "";
     const redirect = validateSwitch("tlsRedirect", read("tlsRedirect") ?? DEFAULTS.tlsRedirect);
+    const acme = parseAcme(read, orchestrator);
+    if (acme !== undefined) {
+        if (certificate !== "" || key !== "") {
+            throw new ConfigError(
+                `${NAMESPACE}:tlsAcmeEmail and bluegreen:tlsCertificate/tlsKey exclude each other: ACME makes the ` +
+                    `certificate; unset one (pulumi config rm tlsAcmeEmail, or rm tlsCertificate and tlsKey)`,
+            );
+        }
+        const names = hostnames === "" ? [] : validateHostnames("tlsHostnames", hostnames);
+        if (names.length === 0 || names.some((n) => n.startsWith("*.") || IPV4_PATTERN.test(n))) {
+            throw new ConfigError(
+                `${NAMESPACE}:tlsHostnames must list the DNS names to certify with ACME, without wildcards or IP ` +
+                    `addresses (HTTP-01 cannot prove them; got ${showValue(hostnames)})`,
+            );
+        }
+        return { acme, hostnames: names, redirect };
+    }
     if (certificate === "" && key === "") {
         if (hostnames !== "") {
             throw new ConfigError(
@@ -348,7 +418,8 @@ export function parseSettings(read: ConfigReader, now = new Date()): Settings {
         orchestrator,
         replicas: validateReplicas("replicas", orDefault("replicas"), orchestrator),
         httpsPort: port("httpsPort"),
-        tls: parseTls(read, now),
+        // Checked even while ACME is off: a bad value must not wait for the day it is used.
+        tls: (validateImage("acmeImage", orDefault("acmeImage")), parseTls(read, now, orchestrator)),
         maintenance: {
             on: validateSwitch("maintenance", orDefault("maintenance")),
             message: validateMessage("maintenanceMessage", orDefault("maintenanceMessage")),

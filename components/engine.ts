@@ -35,10 +35,27 @@ export interface NetworkSpec {
     readonly driver: "bridge" | "overlay";
 }
 
-/** One container with a fixed name. A change of image, network, ports or labels replaces it (old one first). */
+/** A named volume mounted into a container; made when missing, kept when the container goes. */
+export interface VolumeMount {
+    readonly name: string;
+    readonly path: string;
+}
+
+/**
+ * One container with a fixed name. A change of image, network, ports, labels, volumes, environment
+ * or shared namespaces replaces it (old one first).
+ */
 export interface ContainerSpec {
     readonly name: string;
+    /** The Docker network it joins; ignored with `namespacesOf`. */
     readonly network: pulumi.Input<string>;
+    /**
+     * Another container (its ID) whose network and PID namespaces this one shares, as a sidecar:
+     * it then has no network or ports of its own.
+     */
+    readonly namespacesOf?: pulumi.Input<string>;
+    readonly volumes?: VolumeMount[];
+    readonly env?: Record<string, string>;
     readonly ports: PortBinding[];
     readonly labels: Record<string, string>;
     /** Docker restart policy. */

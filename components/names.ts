@@ -4,7 +4,7 @@ import { Color } from "./config";
 /** Label on every container and network this stack owns; its value is the stack name. */
 export const MANAGED_LABEL = "io.bluegreen.managed";
 
-export function containerName(stack: string, role: Color | "proxy"): string {
+export function containerName(stack: string, role: Color | "proxy" | "acme"): string {
     return `${stack}-${role}`;
 }
 

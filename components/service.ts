@@ -2,7 +2,8 @@ import * as pulumi from "./sdk";
 import { Color, imageOf, otherColor, portOf, Settings } from "./config";
 import { ColorSlot } from "./colorSlot";
 import { containerName, loopbackUrl, MANAGED_LABEL, networkName, tasksHost } from "./names";
-import { EdgeOptions, filesDirOf, NGINX_CONF_PATH, renderProxyConfig } from "./nginx";
+import { EdgeOptions, filesDirOf, fingerprintFiles, NGINX_CONF_PATH, renderProxyConfig } from "./nginx";
+import { ACME_AGENT_ADDRESS, ACME_BUNDLE_PATH, AcmeAgent } from "./acme";
 import { CertificateInfo, daysLeft, EXPIRY_WARNING_DAYS } from "./tls";
 import { Proxy } from "./proxy";
 import { SwarmColorSlot } from "./swarmColorSlot";
@@ -39,7 +40,9 @@ export class BlueGreenService extends pulumi.ComponentResource {
     /** The HTTPS URL on this machine when TLS is on (the certificate may name other hosts). */
     public readonly httpsUrl?: string;
     /** The certificate served (subject, issuer, validity, names); never the key. */
-    public readonly certificate?: CertificateInfo;
+    public readonly certificate?: pulumi.Output<Partial<CertificateInfo> & { serial?: string }>;
+    /** With ACME: the agent beside the proxy that obtains and renews the certificate. */
+    public readonly acme?: AcmeAgent;
     /** `on` while nginx answers 503 for maintenance. */
     public readonly maintenance: pulumi.Output<string>;
     /** The engine that maps containers to resources. */
@@ -159,6 +162,24 @@ export class BlueGreenService extends pulumi.ComponentResource {
             port: s.appPort,
         };
         const routing = swarm ? swarmRouting(stack) : undefined;
+        // With ACME, an agent beside the proxy (sharing its namespaces) holds the certificate: the
+        // switch waits until one (at first a placeholder) is in place for nginx to load.
+        const acme = s.tls?.acme;
+        this.acme =
+            acme && proxy instanceof Proxy
+                ? new AcmeAgent(
+                      `${name}-acme`,
+                      {
+                          stack,
+                          engine,
+                          settings: acme,
+                          domains: s.tls!.hostnames,
+                          proxy: { name: proxy.name, containerId: proxy.container.containerId },
+                          network: network.name,
+                      },
+                      { parent: this, dependsOn: [proxy] },
+                  )
+                : undefined;
         const edge = edgeOptions(s, swarm ? SWARM_CONF_PATH : NGINX_CONF_PATH);
         this.proxySwitch = new ProxySwitch(
             `${name}-switch`,
@@ -168,7 +189,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
                 ...target,
                 configVersion: renderProxyConfig(target, routing, edge).version,
                 ...edge,
-                ...(s.tls
+                ...(s.tls?.material
                     ? {
                           tlsCertificate: s.tls.material.certificate,
                           // A secret in state and previews; the provider writes it to a root-only file.
@@ -179,7 +200,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
                 probeFrom: nginxAt.from,
                 ...(swarm ? { proxyIsService: true, confPath: SWARM_CONF_PATH, swarm: routing } : {}),
             },
-            { parent: this, dependsOn: this.switchGates },
+            { parent: this, dependsOn: [...this.switchGates, ...(this.acme ? [this.acme.ready] : [])] },
         );
 
         // Outputs report what nginx serves (the switch's state), not only what config asks for.
@@ -191,8 +212,17 @@ export class BlueGreenService extends pulumi.ComponentResource {
         this.maintenance = this.proxySwitch.maintenance.apply((m) => (m ? "on" : "off"));
         if (s.tls) {
             this.httpsUrl = `https://127.0.0.1:${s.httpsPort}`;
-            this.certificate = s.tls.material.info;
+        }
+        if (s.tls?.material) {
+            this.certificate = pulumi.output(s.tls.material.info);
             warnIfExpiring(s.tls.material.info, this);
+        }
+        if (this.acme) {
+            // What the agent holds after the switch; it renews on its own from then on.
+            const issued = this.acme.waitIssued(this.proxySwitch);
+            this.certificate = pulumi
+                .all([issued.issuer, issued.notAfter, issued.serial])
+                .apply(([issuer, notAfter, serial]) => ({ issuer, notAfter, serial, names: s.tls!.hostnames }));
         }
         this.engine = engine.name;
         this.digests = { blue: this.slots.blue.image.digest, green: this.slots.green.image.digest };
@@ -222,8 +252,13 @@ export function edgeOptions(s: Settings, confPath: string): EdgeOptions {
         ...(s.tls
             ? {
                   tls: {
-                      fingerprint: s.tls.material.fingerprint,
-                      filesDir: filesDirOf(confPath),
+                      ...(s.tls.material
+                          ? fingerprintFiles(s.tls.material.fingerprint, filesDirOf(confPath))
+                          : {
+                                certificate: ACME_BUNDLE_PATH,
+                                key: ACME_BUNDLE_PATH,
+                                acmeChallenge: ACME_AGENT_ADDRESS,
+                            }),
                       redirect: s.tls.redirect,
                       httpsPort: s.httpsPort,
                   },

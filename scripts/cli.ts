@@ -260,10 +260,30 @@ async function status(): Promise<number> {
             `maintenance: on (nginx answers 503 but for ${values.healthPath ?? DEFAULTS.healthPath}; npm run maintenance off)`,
         );
     }
-    if (values.tlsCertificate) {
+    if (values.tlsCertificate || values.tlsAcmeEmail) {
         console.log(await certificateLine(values));
     }
+    if (values.tlsAcmeEmail) {
+        console.log(await acmeLine(stack));
+    }
     return serving !== undefined && allHealthy ? 0 : 1;
+}
+
+/** What the ACME agent beside the proxy says: its certificate, the next renewal, the last failure. */
+async function acmeLine(stack: string): Promise<string> {
+    const { agentStatus } =
+        require("../components/providers/acmeGate") as typeof import("../components/providers/acmeGate");
+    const name = `${stack}-acme`;
+    const st = await agentStatus(name);
+    if (st === undefined) {
+        return `acme:   the agent ${name} does not answer (docker logs ${name})`;
+    }
+    const cert =
+        st.state === "issued"
+            ? `issued by ${st.issuer}, serial ${st.serial}, expires ${st.notAfter}, renews at ${st.renewAt}, ${st.renewals ?? 0} renewal(s)`
+            : `${st.state} (no certificate from the directory yet)`;
+    const failed = st.lastError ? `; last failure at ${st.lastErrorAt}: ${st.lastError}` : "";
+    return `acme:   ${cert}${failed}`;
 }
 
 /** The certificate HTTPS serves: from a handshake on this machine, else the configured one. */
@@ -273,6 +293,9 @@ async function certificateLine(values: Record<string, string>): Promise<string> 
     const { X509Certificate } = require("crypto") as typeof import("crypto");
     const port = Number(values.httpsPort ?? DEFAULTS.httpsPort);
     const served = findSite().kind === "local" ? await servedCertificate(port) : undefined;
+    if (served === undefined && !values.tlsCertificate) {
+        return `https:  nothing answers TLS at https://127.0.0.1:${port} from here`;
+    }
     let info;
     try {
         info = certificateInfo(served ?? new X509Certificate(values.tlsCertificate));

@@ -68,6 +68,27 @@ check_nginx_version() {
         || die "bluegreen-nginx:local has nginx $v; 1.27.4 or newer is needed (keepalive_min_timeout)"
 }
 
+# The ACME agent (images/acme): a static Go binary, its module (golang.org/x/crypto) from the Go
+# module proxy into the machine's module cache, and the machine's CA bundle for public directories.
+build_acme() {
+    local tag="bluegreen-acme:local" src="$REPO_ROOT/images/acme" hash
+    hash="$( (cat "$src"/*; go version) | sha256sum | cut -c1-16)"
+    if [ "$(image_label "$tag")" = "$hash" ]; then
+        log "$tag up to date"
+        return
+    fi
+    command -v go >/dev/null 2>&1 || die "Go is needed to build the ACME agent"
+    [ -r /etc/ssl/certs/ca-certificates.crt ] || ensure_debs ca-certificates
+    local ctx="$BLUEGREEN_CACHE/images/acme-context"
+    rm -rf "$ctx" && mkdir -p "$ctx"
+    (cd "$src" && CGO_ENABLED=0 run_logged "$BLUEGREEN_CACHE/logs/build-acme.log" \
+        go build -trimpath -ldflags=-s -o "$ctx/bluegreen-acme" .)
+    cp "$src/Dockerfile" /etc/ssl/certs/ca-certificates.crt "$ctx/"
+    run_logged "$BLUEGREEN_CACHE/logs/image-acme.log" docker build -q --label "io.bluegreen.source=$hash" -t "$tag" "$ctx"
+    log "built $tag"
+}
+
 build_samples
+build_acme
 build_nginx
 check_nginx_version

@@ -109,9 +109,13 @@ export function edgeNotes(steps: readonly PreviewStep[]): string[] {
                 : "maintenance off: nginx serves the live colour again",
         );
     }
-    const fingerprint = (inputs: Record<string, unknown>) =>
-        (inputs.tls as { fingerprint?: string } | undefined)?.fingerprint;
-    const [before, after] = [fingerprint(olds), fingerprint(news)];
+    // A certificate from config by its file's fingerprint; one from ACME by the word.
+    const certificate = (inputs: Record<string, unknown>) => {
+        const tls = inputs.tls as { certificate?: string; acmeChallenge?: string } | undefined;
+        if (tls === undefined) return undefined;
+        return tls.acmeChallenge ? "from ACME" : (/([0-9a-f]{16})\.crt$/.exec(tls.certificate ?? "")?.[1] ?? "?");
+    };
+    const [before, after] = [certificate(olds), certificate(news)];
     if (before !== after) {
         notes.push(
             after === undefined

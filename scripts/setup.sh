@@ -34,7 +34,8 @@ fi
 if [ ! -x /usr/sbin/sshd ] || ! command -v curl >/dev/null 2>&1; then
     ensure_debs openssh-server curl # the Docker host reached over SSH (scripts/remote-harness.sh)
 fi
-if ! command -v openssl >/dev/null 2>&1; then
-    ensure_debs openssl # test certificates for the HTTPS suites
+if ! command -v openssl >/dev/null 2>&1 || ! command -v pebble >/dev/null 2>&1; then
+    # Test certificates for the HTTPS suites, and a local ACME server (and its mock DNS) for ACME's.
+    ensure_debs openssl pebble
 fi
 log "ready in $((SECONDS - started)) s; now: . scripts/env.sh"

@@ -28,6 +28,14 @@ engines=(${BLUEGREEN_TEST_ENGINES:-docker-provider docker-cli})
 for suite in unit providers; do
     run_suite "$suite" npm run --silent "test:$suite"
 done
+# The ACME agent's own rules (renewal time, its files), in Go; counted like the mocha suites.
+go_suite() {
+    (cd images/acme && go test -v ./...) | tee /dev/stderr | awk '
+        /^--- PASS/ { p++ } /^--- FAIL/ { f++ }
+        END { if (p) print "  " p " passing"; if (f) print "  " f " failing" }'
+    return "${PIPESTATUS[0]}"
+}
+run_suite "acme agent (go test)" go_suite
 for engine in "${engines[@]}"; do
     BLUEGREEN_ENGINE=$engine run_suite "e2e ($engine)" npm run --silent test:e2e
 done

@@ -85,7 +85,16 @@ export function dockerProviderEngine(
                 {
                     name: spec.name,
                     image: image.imageId,
-                    networksAdvanced: [{ name: spec.network }],
+                    ...(spec.namespacesOf
+                        ? {
+                              networkMode: pulumi.interpolate`container:${spec.namespacesOf}`,
+                              pidMode: pulumi.interpolate`container:${spec.namespacesOf}`,
+                          }
+                        : { networksAdvanced: [{ name: spec.network }] }),
+                    ...(spec.volumes
+                        ? { volumes: spec.volumes.map((v) => ({ volumeName: v.name, containerPath: v.path })) }
+                        : {}),
+                    ...(spec.env ? { envs: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`) } : {}),
                     ports: spec.ports.map((p) => ({ internal: p.containerPort, external: p.hostPort, ip: p.hostIp })),
                     labels: labelList({ ...spec.labels, [ENGINE_LABEL]: "docker-provider" }),
                     restart: spec.restart,

@@ -6,7 +6,7 @@ import { Color } from "../config";
 import { base } from "./base";
 import { maintenanceLocations, type Maintenance } from "./maintenance";
 import { proxyPass } from "./proxyPass";
-import { ACME_CHALLENGE_PREFIX, redirectLocation, type Tls, tlsListener } from "./tls";
+import { acmeChallengeLocation, redirectLocation, type Tls, tlsListener } from "./tls";
 import {
     assertSafe,
     LIVE_UPSTREAM,
@@ -21,7 +21,7 @@ import { stamp, versionLocation } from "./version";
 export { parseVersionBody, VERSION_PATH } from "./version";
 export { PREVIEW_LISTEN_PORTS } from "./upstreams";
 export type { ProxyTarget, SwarmRouting } from "./upstreams";
-export { TLS_LISTEN_PORT, tlsFiles } from "./tls";
+export { fingerprintFiles, TLS_LISTEN_PORT } from "./tls";
 export type { Tls } from "./tls";
 export { RETRY_AFTER_SECONDS } from "./maintenance";
 export type { Maintenance } from "./maintenance";
@@ -54,9 +54,13 @@ function publicServers(color: Color, connectTimeout: string, edge: EdgeOptions):
     const tls = edge.tls;
     // Plain HTTP keeps the version endpoint (the switch confirms through it) and, when it
     // redirects, the ACME challenge path, which certificate authorities fetch over HTTP.
+    const challenge = (t: Tls) =>
+        acmeChallengeLocation(t, (match) => proxyPass(match, LIVE_UPSTREAM, color, connectTimeout));
     const http = tls?.redirect
-        ? `${proxyPass(`^~ ${ACME_CHALLENGE_PREFIX}`, LIVE_UPSTREAM, color, connectTimeout)}${redirectLocation(tls)}`
-        : app;
+        ? `${challenge(tls)}${redirectLocation(tls)}`
+        : tls?.acmeChallenge
+          ? `${challenge(tls)}${app}`
+          : app;
     const https = tls
         ? `
     server {

@@ -1,6 +1,7 @@
 // HTTPS: the TLS listener's certificate files and protocol profile, and the redirect from HTTP.
-// Certificates are files named by their fingerprint, so a rotation writes new files beside the
-// ones in use and a reload switches over (the proxy switch installs them).
+// Certificates from config are files named by their fingerprint, so a rotation writes new files
+// beside the ones in use and a reload switches over (the proxy switch installs them); an ACME
+// certificate is one file the agent replaces and reloads on its own.
 
 /** nginx's TLS listener inside the proxy container; `httpsPort` is published onto it. */
 export const TLS_LISTEN_PORT = 443;
@@ -8,25 +9,35 @@ export const TLS_LISTEN_PORT = 443;
 export const ACME_CHALLENGE_PREFIX = "/.well-known/acme-challenge/";
 
 export interface Tls {
-    /** Names the certificate and key files (hex; see components/tls.ts). */
-    readonly fingerprint: string;
-    /** The directory in the proxy's container that holds them. */
-    readonly filesDir: string;
+    /** The certificate chain's file in the proxy's container. */
+    readonly certificate: string;
+    /** The key's file (may be the same file as the chain). */
+    readonly key: string;
     /** Answer HTTP with a 301 to HTTPS. */
     readonly redirect: boolean;
     /** The public HTTPS port, for the redirect's Location. */
     readonly httpsPort: number;
+    /** With ACME: the agent's address in the proxy's network namespace, where challenges go. */
+    readonly acmeChallenge?: string;
 }
 
-/** The files a config with `tls` reads: the chain and the key. */
-export function tlsFiles(tls: Pick<Tls, "fingerprint" | "filesDir">): { certificate: string; key: string } {
-    if (!/^[0-9a-f]{16}$/.test(tls.fingerprint) || !/^\/[A-Za-z0-9._/-]+$/.test(tls.filesDir)) {
-        throw new Error(`TLS files must be named by a fingerprint in a plain directory (got ${JSON.stringify(tls)})`);
+/** Where a certificate from config and its key live: files named by their fingerprint. */
+export function fingerprintFiles(fingerprint: string, filesDir: string): { certificate: string; key: string } {
+    if (!/^[0-9a-f]{16}$/.test(fingerprint)) {
+        throw new Error(`TLS files must be named by a fingerprint (got ${JSON.stringify(fingerprint)})`);
     }
-    return {
-        certificate: `${tls.filesDir}/${tls.fingerprint}.crt`,
-        key: `${tls.filesDir}/${tls.fingerprint}.key`,
-    };
+    return { certificate: `${filesDir}/${fingerprint}.crt`, key: `${filesDir}/${fingerprint}.key` };
+}
+
+function assertTls(tls: Tls): void {
+    for (const file of [tls.certificate, tls.key]) {
+        if (!/^\/[A-Za-z0-9._/-]+$/.test(file) || file.includes("..")) {
+            throw new Error(`TLS file paths must be plain absolute paths (got ${JSON.stringify(file)})`);
+        }
+    }
+    if (tls.acmeChallenge !== undefined && !/^127\.0\.0\.1:[0-9]{1,5}$/.test(tls.acmeChallenge)) {
+        throw new Error(`the ACME agent must listen on 127.0.0.1 (got ${JSON.stringify(tls.acmeChallenge)})`);
+    }
 }
 
 /**
@@ -36,11 +47,11 @@ export function tlsFiles(tls: Pick<Tls, "fingerprint" | "filesDir">): { certific
  * older Android and Java clients for little gain.
  */
 export function tlsListener(tls: Tls): string {
-    const files = tlsFiles(tls);
+    assertTls(tls);
     return `        listen ${TLS_LISTEN_PORT} ssl;
         http2 on;
-        ssl_certificate ${files.certificate};
-        ssl_certificate_key ${files.key};
+        ssl_certificate ${tls.certificate};
+        ssl_certificate_key ${tls.key};
         ssl_protocols TLSv1.2 TLSv1.3;
         ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305;
         ssl_prefer_server_ciphers off;
@@ -59,6 +70,18 @@ export function redirectLocation(tls: Tls): string {
     const port = tls.httpsPort === 443 ? "" : `:${tls.httpsPort}`;
     return `        location / {
             return 301 https://$host${port}$request_uri;
+        }
+`;
+}
+
+/** Where ACME's HTTP-01 challenges go: to the agent, or (no ACME) to the app like any path. */
+export function acmeChallengeLocation(tls: Tls, appLocation: (match: string) => string): string {
+    assertTls(tls);
+    if (tls.acmeChallenge === undefined) {
+        return appLocation(`^~ ${ACME_CHALLENGE_PREFIX}`);
+    }
+    return `        location ^~ ${ACME_CHALLENGE_PREFIX} {
+            proxy_pass http://${tls.acmeChallenge};
         }
 `;
 }

@@ -5,7 +5,7 @@ import * as path from "path";
 import * as pulumi from "../sdk";
 import { ModuleDynamicResource } from "./dynamicResource";
 import { MANAGED_LABEL } from "../names";
-import { FileSeed, PortBinding } from "../engine";
+import { FileSeed, PortBinding, VolumeMount } from "../engine";
 import { docker, dockerOk, isNotFound, lastLine } from "./docker";
 
 export interface ContainerInputs {
@@ -15,6 +15,10 @@ export interface ContainerInputs {
     /** The image to run: its ID as the image resource resolved it (runs exactly those bytes). */
     readonly imageId?: string;
     readonly network: string;
+    /** A container ID whose network and PID namespaces this one shares (then `network` is ignored). */
+    readonly namespacesOf?: string;
+    readonly volumes?: VolumeMount[];
+    readonly env?: Record<string, string>;
     readonly ports: PortBinding[];
     readonly labels: Record<string, string>;
     /** Docker restart policy (default unless-stopped). */
@@ -26,7 +30,16 @@ export interface ContainerInputs {
 type State = ContainerInputs & { containerId: string; imageId: string };
 
 /** Inputs whose change needs a new container. */
-const REPLACE_KEYS: (keyof ContainerInputs)[] = ["name", "image", "network", "ports", "labels"];
+const REPLACE_KEYS: (keyof ContainerInputs)[] = [
+    "name",
+    "image",
+    "network",
+    "ports",
+    "labels",
+    "namespacesOf",
+    "volumes",
+    "env",
+];
 
 function same(a: unknown, b: unknown): boolean {
     return JSON.stringify(a) === JSON.stringify(b);
@@ -87,7 +100,18 @@ async function createContainer(inputs: ContainerInputs): Promise<State> {
     // An image resolved by the image resource is on the engine already.
     const imageId = inputs.imageId ? inputs.imageId : await imageIdOf(inputs.image);
     const restart = inputs.restart ?? "unless-stopped";
-    const flags = ["--name", inputs.name, "--network", inputs.network, "--restart", restart];
+    const flags = ["--name", inputs.name, "--restart", restart];
+    if (inputs.namespacesOf) {
+        flags.push("--network", `container:${inputs.namespacesOf}`, "--pid", `container:${inputs.namespacesOf}`);
+    } else {
+        flags.push("--network", inputs.network);
+    }
+    for (const v of inputs.volumes ?? []) {
+        flags.push("--volume", `${v.name}:${v.path}`);
+    }
+    for (const [key, value] of Object.entries(inputs.env ?? {})) {
+        flags.push("--env", `${key}=${value}`);
+    }
     for (const [key, value] of Object.entries(inputs.labels)) {
         flags.push("--label", `${key}=${value}`);
     }

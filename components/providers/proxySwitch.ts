@@ -13,7 +13,6 @@ import {
     renderProxyConfig,
     SwarmRouting,
     Tls,
-    tlsFiles,
     VERSION_PATH,
 } from "../nginx";
 import { taskContainer } from "./replicaProbe";
@@ -47,9 +46,9 @@ export interface ProxySwitchInputs {
     readonly confPath?: string;
     /** On a swarm: the routes to every colour's replicas (see renderProxyConfig). */
     readonly swarm?: SwarmRouting;
-    /** HTTPS: how nginx serves it; `tls.fingerprint` names the certificate and key files. */
+    /** HTTPS: how nginx serves it; with a certificate from config, its files are named by its fingerprint. */
     readonly tls?: Tls;
-    /** The PEM chain to install with `tls` (never returned as an output: `tls.fingerprint` stands for it). */
+    /** The PEM chain to install at `tls.certificate` (not kept in state: the file name stands for it). */
     readonly tlsCertificate?: string;
     /** The PEM key to install with `tls`: a secret, never returned as an output. */
     readonly tlsKey?: string;
@@ -57,7 +56,7 @@ export interface ProxySwitchInputs {
     readonly maintenance?: Maintenance;
 }
 
-/** What the switch keeps in its state: its inputs less the certificate and key (the fingerprint stays). */
+/** What the switch keeps in its state: its inputs less the certificate and key (their file names stay). */
 export type SwitchState = Omit<ProxySwitchInputs, "tlsCertificate" | "tlsKey"> & {
     appliedAt: string;
     /** Validating and installing the config file, before anything moves. */
@@ -297,19 +296,24 @@ function signal(pid: number): boolean {
     }
 }
 
-/** The certificate and key files a config with TLS reads. */
-function tlsBundle(inputs: ProxySwitchInputs): BundleFile[] {
-    if (inputs.tls === undefined) {
+/** The certificate and key files from config that a config with TLS reads (an ACME agent writes its own). */
+function tlsBundle(inputs: ProxySwitchInputs, conf: string): BundleFile[] {
+    if (inputs.tls === undefined || inputs.tls.acmeChallenge !== undefined) {
         return [];
     }
     if (!inputs.tlsCertificate || !inputs.tlsKey) {
         throw new Error("proxy switch: TLS is on but the certificate or key did not reach the provider");
     }
-    const names = tlsFiles(inputs.tls);
-    const base = (path: string) => path.slice(path.lastIndexOf("/") + 1);
+    const dir = filesDirOf(conf);
+    const name = (path: string) => {
+        if (!path.startsWith(`${dir}/`)) {
+            throw new Error(`proxy switch: TLS files must be in ${dir} (got ${JSON.stringify(path)})`);
+        }
+        return path.slice(dir.length + 1);
+    };
     return [
-        { name: base(names.certificate), content: inputs.tlsCertificate },
-        { name: base(names.key), content: inputs.tlsKey },
+        { name: name(inputs.tls.certificate), content: inputs.tlsCertificate },
+        { name: name(inputs.tls.key), content: inputs.tlsKey },
     ];
 }
 
@@ -350,7 +354,7 @@ export async function applySwitch(inputs: ProxySwitchInputs): Promise<SwitchStat
         proxy,
         route,
         remote ? files.installAndReload : files.install,
-        bundle(text, tlsBundle(inputs)),
+        bundle(text, tlsBundle(inputs, files.conf)),
     );
     if (prepared.code === REJECTED) {
         throw new Error(

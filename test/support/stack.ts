@@ -91,9 +91,11 @@ export async function createTestStack(
                 await workspace.removeStack(name);
             } finally {
                 // Never leave containers (or, on a swarm, services) behind, even when destroy failed.
-                for (const role of ["proxy", "blue", "green"]) {
+                for (const role of ["acme", "proxy", "blue", "green"]) {
                     await docker(["rm", "-f", `${name}-${role}`], { env: extraEnv });
                 }
+                // The ACME agent's state outlives a destroy on purpose; a test's must not.
+                await docker(["volume", "rm", "-f", `${name}-acme`], { env: extraEnv });
                 if (config.orchestrator === "swarm") {
                     await docker(["service", "rm", `${name}-proxy`, `${name}-blue`, `${name}-green`], {
                         env: extraEnv,

@@ -45,6 +45,8 @@ describe("config validation", () => {
                 tlsRedirect: "on",
                 maintenance: s.maintenance.on ? "on" : "off",
                 maintenanceMessage: s.maintenance.message,
+                tlsAcmeDirectory: DEFAULTS.tlsAcmeDirectory,
+                acmeImage: DEFAULTS.acmeImage,
             },
             { ...DEFAULTS },
         );

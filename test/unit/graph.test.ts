@@ -398,6 +398,67 @@ describe("resource graph on the docker-provider engine (mocks)", () => {
     });
 });
 
+describe("resource graph with ACME (tlsAcmeEmail)", () => {
+    const ACME = {
+        tlsAcmeEmail: "ops@example.com",
+        tlsHostnames: "app.example.com,www.example.com",
+        tlsAcmeDirectory: "https://acme.example:14000/dir",
+    };
+    for (const e of [
+        { engine: "docker-cli", make: () => dockerCliEngine(), type: "pulumi-nodejs:dynamic:Resource" },
+        { engine: "docker-provider", make: () => dockerProviderEngine(), type: "docker:index/container:Container" },
+    ]) {
+        it(`${e.engine}: runs the agent in the proxy's namespaces, gating the switch before and after`, async () => {
+            const { service, byName } = await build(ACME, e.make());
+            await output(service.certificate!); // registered once the issued gate is
+            const agent = byName("bluegreen-acme-container");
+            assert.strictEqual(agent.type, e.type);
+            const env = (agent.inputs.env ?? {}) as Record<string, string>;
+            const envs = (agent.inputs.envs ?? Object.entries(env).map(([k, v]) => `${k}=${v}`)) as string[];
+            for (const entry of [
+                "ACME_EMAIL=ops@example.com",
+                "ACME_DOMAINS=app.example.com,www.example.com",
+                "ACME_DIRECTORY=https://acme.example:14000/dir",
+                "ACME_LISTEN=127.0.0.1:8402",
+            ]) {
+                assert.ok(envs.includes(entry), `${entry} in ${envs.join(" ")}`);
+            }
+            if (e.engine === "docker-cli") {
+                assert.match(String(agent.inputs.namespacesOf), /^bluegreen-proxy-container-c?id$/);
+                assert.deepStrictEqual(agent.inputs.volumes, [{ name: "unit-acme", path: "/acme" }]);
+            } else {
+                assert.strictEqual(agent.inputs.networkMode, "container:bluegreen-proxy-container-id");
+                assert.strictEqual(agent.inputs.pidMode, "container:bluegreen-proxy-container-id");
+                assert.deepStrictEqual(agent.inputs.volumes, [{ volumeName: "unit-acme", containerPath: "/acme" }]);
+                assert.deepStrictEqual(agent.inputs.ports, []);
+            }
+            const deps = (name: string) => OPTIONS.find((o) => o.name === name)!.dependencies;
+            assert.ok(
+                deps("bluegreen-switch").some((u) => u.endsWith("::bluegreen-acme-ready")),
+                "ready before the switch",
+            );
+            assert.ok(
+                deps("bluegreen-acme-issued").some((u) => u.endsWith("::bluegreen-switch")),
+                "issued after it",
+            );
+            const tls = byName("bluegreen-switch").inputs.tls as Record<string, unknown>;
+            assert.deepStrictEqual(tls, {
+                certificate: "/etc/nginx/bluegreen-acme/bundle.pem",
+                key: "/etc/nginx/bluegreen-acme/bundle.pem",
+                acmeChallenge: "127.0.0.1:8402",
+                redirect: true,
+                httpsPort: 8443,
+            });
+            assert.strictEqual(byName("bluegreen-switch").inputs.tlsKey, undefined, "no key from config");
+        });
+    }
+
+    it("has no agent without tlsAcmeEmail", async () => {
+        await build();
+        assert.ok(!registered.some((r) => r.name.startsWith("bluegreen-acme")));
+    });
+});
+
 describe("resource graph on a remote engine (DOCKER_HOST=ssh://…)", () => {
     const REMOTE = siteOf("ssh://deploy@203.0.113.7:2222");
 

@@ -54,6 +54,8 @@ const TEXT_KEYS = [
     "maintenance",
     "tlsRedirect",
     "maintenanceMessage",
+    "tlsAcmeEmail",
+    "acmeImage",
 ];
 const NUMBER_KEYS: [string, number][] = [
     ["publicPort", 65535],

@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import {
     filesDirOf,
+    fingerprintFiles,
     NGINX_CONF_PATH,
     parseVersionBody,
     renderPlaceholderConfig,
@@ -75,12 +76,8 @@ describe("nginx config rendering", () => {
 
     describe("HTTPS and maintenance", () => {
         const target = { color: "green" as const, host: "dev-green", port: 8080 };
-        const tls = {
-            fingerprint: "0123456789abcdef",
-            filesDir: filesDirOf(NGINX_CONF_PATH),
-            redirect: true,
-            httpsPort: 8443,
-        };
+        const files = (fingerprint: string) => fingerprintFiles(fingerprint, filesDirOf(NGINX_CONF_PATH));
+        const tls = { ...files("0123456789abcdef"), redirect: true, httpsPort: 8443 };
         const maintenance = { message: "Back at 10:00 UTC.", healthPath: "/health" };
         /** The server block that listens on `port`. */
         const server = (text: string, listen: string) => {
@@ -114,6 +111,35 @@ describe("nginx config rendering", () => {
             assert.match(both, /location \/ \{\s+proxy_pass/);
         });
 
+        it("with ACME, reads one bundle and forwards challenges to the agent, redirecting or not", () => {
+            const acme = {
+                certificate: "/etc/nginx/bluegreen-acme/bundle.pem",
+                key: "/etc/nginx/bluegreen-acme/bundle.pem",
+                acmeChallenge: "127.0.0.1:8402",
+                redirect: true,
+                httpsPort: 443,
+            };
+            for (const redirect of [true, false]) {
+                const text = renderProxyConfig(target, undefined, { tls: { ...acme, redirect } }).text;
+                const http = server(text, "80;");
+                assert.match(
+                    http,
+                    /location \^~ \/\.well-known\/acme-challenge\/ \{\s+proxy_pass http:\/\/127\.0\.0\.1:8402;\s+\}/,
+                );
+                assert.match(
+                    http,
+                    redirect
+                        ? /return 301 https:\/\/\$host\$request_uri;/
+                        : /location \/ \{\s+proxy_pass http:\/\/bluegreen_live;/,
+                );
+                const https = server(text, "443 ssl;");
+                assert.match(
+                    https,
+                    /ssl_certificate \/etc\/nginx\/bluegreen-acme\/bundle\.pem;\s+ssl_certificate_key \/etc\/nginx\/bluegreen-acme\/bundle\.pem;/,
+                );
+            }
+        });
+
         it("answers 503 with Retry-After in maintenance, but the health path and version endpoint", () => {
             const text = renderProxyConfig(target, undefined, { tls, maintenance }).text;
             for (const block of [
@@ -134,7 +160,7 @@ describe("nginx config rendering", () => {
             const versions = new Set([
                 plain.version,
                 renderProxyConfig(target, undefined, { tls }).version,
-                renderProxyConfig(target, undefined, { tls: { ...tls, fingerprint: "fedcba9876543210" } }).version,
+                renderProxyConfig(target, undefined, { tls: { ...tls, ...files("fedcba9876543210") } }).version,
                 renderProxyConfig(target, undefined, { tls: { ...tls, redirect: false } }).version,
                 renderProxyConfig(target, undefined, { maintenance }).version,
                 renderProxyConfig(target, undefined, { maintenance: { ...maintenance, message: "Soon." } }).version,
@@ -151,11 +177,18 @@ describe("nginx config rendering", () => {
                 );
             }
             for (const fingerprint of ["../../etc/passwd", "0123456789abcdeg", "0123;"]) {
+                assert.throws(() => files(fingerprint), /fingerprint/);
+            }
+            for (const certificate of ["/etc/nginx/a;b.crt", "relative.crt", "/etc/../x.crt", "/a b"]) {
                 assert.throws(
-                    () => renderProxyConfig(target, undefined, { tls: { ...tls, fingerprint } }),
-                    /fingerprint/,
+                    () => renderProxyConfig(target, undefined, { tls: { ...tls, certificate } }),
+                    /plain absolute paths/,
                 );
             }
+            assert.throws(
+                () => renderProxyConfig(target, undefined, { tls: { ...tls, acmeChallenge: "10.0.0.1:80;" } }),
+                /127\.0\.0\.1/,
+            );
             assert.throws(() => renderProxyConfig(target, undefined, { tls: { ...tls, httpsPort: 0 } }), /HTTPS port/);
             assert.throws(
                 () => renderProxyConfig(target, undefined, { maintenance: { ...maintenance, healthPath: "/a;b" } }),

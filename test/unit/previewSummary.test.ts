@@ -122,7 +122,11 @@ describe("preview summary", () => {
             newState: { inputs: { color: "blue", ...news } },
         });
         const maintenance = { message: "Soon.", healthPath: "/healthz" };
-        const tls = (fingerprint: string) => ({ fingerprint, filesDir: "/etc/nginx/bluegreen-files", redirect: true });
+        const tls = (fingerprint: string) => ({
+            certificate: `/etc/nginx/bluegreen-files/${fingerprint}.crt`,
+            key: `/etc/nginx/bluegreen-files/${fingerprint}.key`,
+            redirect: true,
+        });
         const headline = (olds: Record<string, unknown>, news: Record<string, unknown>) =>
             summarizePreview({ steps: [switchStep(olds, news)] }).headline;
         assert.strictEqual(
@@ -137,6 +141,8 @@ describe("preview summary", () => {
                 "https: new certificate 0123456789abcdef -> fedcba9876543210",
         );
         assert.strictEqual(headline({ tls: tls("0123456789abcdef") }, {}), "https off");
+        const acme = { certificate: "/etc/nginx/bluegreen-acme/bundle.pem", acmeChallenge: "127.0.0.1:8402" };
+        assert.strictEqual(headline({}, { tls: acme }), "https on (certificate from ACME)");
         assert.strictEqual(
             headline({ maintenance }, { maintenance: { ...maintenance, message: "Later." } }),
             "changes outside the release (see below)",

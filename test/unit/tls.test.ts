@@ -217,6 +217,42 @@ describe("TLS certificate and key validation", function () {
         assert.deepStrictEqual(read({})().maintenance, { on: false, message: "Down for maintenance, back soon." });
     });
 
+    it("takes ACME settings, and refuses them with a certificate, on a swarm, or without DNS names", () => {
+        const acme = { tlsAcmeEmail: "ops@app.test", tlsHostnames: "app.test,www.app.test" };
+        const read = (extra: Record<string, string>) => {
+            const values: Record<string, string> = { ...BASE, ...acme, ...extra };
+            return () => parseSettings((k) => values[k]);
+        };
+        const on = read({})();
+        assert.deepStrictEqual(on.tls?.acme, {
+            email: "ops@app.test",
+            directory: "https://acme-v02.api.letsencrypt.org/directory",
+            image: "bluegreen-acme:local",
+        });
+        assert.strictEqual(on.tls?.material, undefined);
+        const ca = read({ tlsAcmeDirectory: "https://acme.internal:14000/dir", tlsAcmeDirectoryCa: ec.certificate })();
+        assert.strictEqual(ca.tls?.acme?.directoryCa, ec.certificate);
+        assert.match(
+            refusal(read({ tlsCertificate: ec.certificate, tlsKey: ec.key }), "tlsAcmeEmail", ec.key),
+            /exclude each other/,
+        );
+        assert.match(
+            refusal(read({ orchestrator: "swarm", replicas: "2" }), "tlsAcmeEmail", ""),
+            /orchestrator docker only/,
+        );
+        for (const tlsHostnames of ["*.app.test", "127.0.0.1", "app.test,10.0.0.1"]) {
+            assert.match(refusal(read({ tlsHostnames }), "tlsHostnames", ""), /without wildcards or IP/);
+        }
+        refusal(read({ tlsHostnames: "" }), "tlsHostnames", "");
+        refusal(read({ tlsAcmeDirectoryCa: "not pem" }), "tlsAcmeDirectoryCa", "");
+        for (const tlsAcmeDirectory of ["http://acme.test/dir", "https://a b/", "https://x/$(id)", "ftp://x"]) {
+            refusal(read({ tlsAcmeDirectory }), "tlsAcmeDirectory", "");
+        }
+        for (const tlsAcmeEmail of ["ops", "a@b", "a b@c.d", "ops@app.test\n", "$(id)@x.y", "<a@b.c>"]) {
+            refusal(read({ tlsAcmeEmail }), "tlsAcmeEmail", "");
+        }
+    });
+
     it("refuses 1000 generated hostnames lists with a character DNS names cannot have", () => {
         const random = prng(42);
         const bad = [";", "{", "$", '"', " ", "\t", "\n", "_", "é", "/", ":", "..", "-", "*", "A"];
