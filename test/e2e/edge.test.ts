@@ -126,9 +126,14 @@ describe("HTTPS and maintenance at the proxy (real nginx, Docker, Pulumi)", func
         assert.strictEqual(servedCertificate(HTTPS_PORT).fingerprint, fingerprintOf(second.certificate));
         assert.match(servedCertificate(HTTPS_PORT).subject, /bluegreen test leaf/);
         assert.strictEqual(await dockerOk(["inspect", "--format", "{{.Id}}", `${t.name}-proxy`]), proxyId);
-        const third = selfSigned({ names: ["DNS:localhost"] });
+        // Five days left: every preview and up warns (a certificate from config does not renew).
+        const third = selfSigned({ names: ["DNS:localhost"], days: 5 });
         await t.setConfig({ tlsCertificate: third.certificate, tlsHostnames: "localhost" });
         await t.setSecret("tlsKey", third.key);
+        assert.match(
+            runPulumi(t, "preview").output,
+            /warning: bluegreen:tlsCertificate expires in 4 day\(s\), at \S+ \(CN=bluegreen test\): renew it soon/,
+        );
         await t.stack.up();
         const after = (await files()).split("\n");
         // The current pair and the previous one (kept for a restore); the first pair is gone.
@@ -176,6 +181,10 @@ describe("HTTPS and maintenance at the proxy (real nginx, Docker, Pulumi)", func
         }
         assert.match(curl("-ki", `${HTTPS_URL}/health`).output, /^HTTP\/[12](\.1)? 200[\s\S]*x-color: blue/i);
         assert.match(curl(`${HTTP_URL}/__bluegreen/version`).output, /^[0-9a-f]{12} blue$/m);
+        // The release guard still sees the live colour behind the 503s and refuses replacing it.
+        await t.setConfig({ blueImage: "bluegreen-sample:3" });
+        assert.match(runCli(t, "preview").output.split("\n")[0], /^refused: blueImage changed/);
+        await t.setConfig({ blueImage: "bluegreen-sample:1" });
         const status = runCli(t, "status");
         assert.match(status.output, /^maintenance: on/m);
         assert.match(
