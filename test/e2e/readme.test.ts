@@ -115,9 +115,10 @@ describe("README walk-through on a fresh clone", function () {
         if (clone !== "" && (await stackContainers()) !== "") {
             run(clone, `. scripts/env.sh && pulumi destroy --yes --non-interactive --stack ${STACK}`);
         }
-        for (const role of ["proxy", "blue", "green"]) {
+        for (const role of ["acme", "proxy", "blue", "green"]) {
             await docker(["rm", "-f", `${STACK}-${role}`]);
         }
+        await docker(["volume", "rm", "-f", `${STACK}-acme`]);
         await docker(["network", "rm", `${STACK}-net`]);
         if (clone !== "") {
             fs.rmSync(clone, { recursive: true, force: true });

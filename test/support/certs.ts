@@ -21,10 +21,17 @@ export interface CertOptions {
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bluegreen-certs-"));
 let made = 0;
 
+/** The work directory, made again if a suite removed it (removeCertFiles) before another's use. */
+function workDir(): string {
+    fs.mkdirSync(dir, { recursive: true });
+    return dir;
+}
+
 function openssl(args: string[]): void {
-    const result = childProcess.spawnSync("openssl", args, { encoding: "utf8", cwd: dir });
+    const result = childProcess.spawnSync("openssl", args, { encoding: "utf8", cwd: workDir() });
     if (result.status !== 0) {
-        throw new Error(`openssl ${args.join(" ")} failed (is openssl installed? make setup): ${result.stderr}`);
+        const why = result.error?.message ?? result.stderr;
+        throw new Error(`openssl ${args.join(" ")} failed (is openssl installed? make setup): ${why}`);
     }
 }
 
@@ -48,6 +55,7 @@ export function selfSigned(options: CertOptions = {}): Pair {
 export function caSigned(options: CertOptions = {}): Pair & { chain: string; ca: string } {
     const ca = selfSigned({ commonName: "bluegreen test CA", names: ["DNS:ca.invalid"], days: 60 });
     const n = made++;
+    workDir();
     fs.writeFileSync(path.join(dir, `ca${n}.crt`), ca.certificate);
     fs.writeFileSync(path.join(dir, `ca${n}.key`), ca.key);
     const names = options.names ?? ["DNS:localhost", "IP:127.0.0.1"];
@@ -67,6 +75,7 @@ export function caSigned(options: CertOptions = {}): Pair & { chain: string; ca:
 /** `key` encrypted with a passphrase (nginx would prompt for it). */
 export function encrypted(key: string): string {
     const n = made++;
+    workDir();
     fs.writeFileSync(path.join(dir, `plain${n}.key`), key);
     openssl(["pkey", "-in", `plain${n}.key`, "-aes256", "-passout", "pass:secret", "-out", `enc${n}.key`]);
     return fs.readFileSync(path.join(dir, `enc${n}.key`), "utf8");

@@ -14,7 +14,8 @@ export function stripComment(line: string): string {
 
 /**
  * The `sh` code blocks of the "Walk-throughs" section, each under the bold label of the paragraph
- * before it (`**Release** a new image: ...`). A label with several blocks gets their commands in order.
+ * before it (`**Release** a new image: ...`), up to the next heading. A label with several blocks gets
+ * their commands in order.
  */
 export function walkThroughs(readme: string, section = "Walk-throughs"): WalkThrough[] {
     const start = readme.indexOf(`\n## ${section}\n`);
@@ -41,6 +42,8 @@ export function walkThroughs(readme: string, section = "Walk-throughs"): WalkThr
         const bold = /^\*\*([^*]+)\*\*/.exec(line);
         if (bold) {
             label = bold[1];
+        } else if (line.startsWith("#")) {
+            label = undefined; // a sub-heading ends the label: its blocks are examples, not steps
         } else if (line.startsWith("```sh")) {
             inBlock = true;
             if (label !== undefined && !found.some((w) => w.name === label)) {

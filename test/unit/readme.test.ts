@@ -44,6 +44,24 @@ describe("README walk-throughs", () => {
         ]);
     });
 
+    it("ends a label at a sub-heading: blocks under it are examples, not steps", () => {
+        const sample = [
+            "",
+            "## HTTPS",
+            "**Turn on**:",
+            "```sh",
+            "pulumi up",
+            "```",
+            "### Other",
+            "```sh",
+            "rm -rf x",
+            "```",
+        ];
+        assert.deepStrictEqual(walkThroughs(sample.join("\n"), "HTTPS"), [
+            { name: "Turn on", commands: ["pulumi up"] },
+        ]);
+    });
+
     it("finds every walk-through the end-to-end test runs in the real README", () => {
         const all = walkThroughs(README);
         for (const name of ["Deploy", "Release", "Roll back", "Stage", "Preview", "Status", "Clean up"]) {
