@@ -37,6 +37,8 @@ export interface Settings {
     readonly tls?: TlsSettings;
     /** Maintenance mode: nginx answers 503 for every path but the health and version endpoints. */
     readonly maintenance: MaintenanceSettings;
+    /** 0-100: the sticky share of clients the idle colour serves as a canary (0: none). */
+    readonly canaryPercent: number;
 }
 
 export interface TlsSettings {
@@ -101,6 +103,7 @@ export const DEFAULTS = {
     maintenance: "off",
     maintenanceMessage: "Down for maintenance, back soon.",
     tlsAcmeDirectory: "https://acme-v02.api.letsencrypt.org/directory",
+    canaryPercent: 0,
     // Built by make setup from images/acme (no registry has it).
     acmeImage: "bluegreen-acme:local",
 } as const;
@@ -424,6 +427,7 @@ export function parseSettings(read: ConfigReader, now = new Date()): Settings {
             on: validateSwitch("maintenance", orDefault("maintenance")),
             message: validateMessage("maintenanceMessage", orDefault("maintenanceMessage")),
         },
+        canaryPercent: validateInteger("canaryPercent", orDefault("canaryPercent"), 0, 100),
     };
     assertDistinctPorts(settings);
     return settings;

@@ -7,6 +7,8 @@ export interface ReleaseState {
     readonly liveColor: Color;
     readonly blueImage: string;
     readonly greenImage: string;
+    /** The share of clients (0-100) the idle colour serves as a canary; absent means 0. */
+    readonly canaryPercent?: number;
 }
 
 export type Transition =
@@ -25,6 +27,16 @@ export type Transition =
       }
     /** Traffic moves to the other colour, which keeps its image (rollback or promote). */
     | { readonly kind: "switch"; readonly from: Color; readonly to: Color; readonly image: string }
+    /** A share of clients goes to the idle colour (after its new image, when `staged`, passes its gates). */
+    | {
+          readonly kind: "canary";
+          readonly color: Color;
+          readonly percent: number;
+          readonly image: string;
+          readonly staged?: { readonly from: string };
+      }
+    /** The canary ends: every client to the live colour again. */
+    | { readonly kind: "abort"; readonly live: Color; readonly image: string; readonly from: Color }
     | { readonly kind: "refused"; readonly reason: string };
 
 /** Classifies a change from the last deployed state (undefined on first deploy) to the new one. */
@@ -39,6 +51,40 @@ export function classifyTransition(previous: ReleaseState | undefined, next: Rel
     }
     const idle = otherColor(oldLive);
     const idleChanged = imageOf(next, idle) !== imageOf(previous, idle);
+    const [wasCanary, canary] = [previous.canaryPercent ?? 0, next.canaryPercent ?? 0];
+    if (wasCanary > 0 && idleChanged) {
+        return {
+            kind: "refused",
+            reason:
+                `refused: ${idle}Image changed (${imageOf(previous, idle)} -> ${imageOf(next, idle)}) but ${idle} ` +
+                `serves a ${wasCanary}% canary share, so replacing its container would drop those requests. ` +
+                `End the canary first: npm run abort (or npm run promote), then release again`,
+        };
+    }
+    if (canary > 0 && next.liveColor !== oldLive) {
+        return {
+            kind: "refused",
+            reason:
+                `refused: liveColor changed (${oldLive} -> ${next.liveColor}) with canaryPercent ${canary}: a ` +
+                `switch moves all traffic; set canaryPercent 0 with it (npm run promote does both)`,
+        };
+    }
+    if (next.liveColor === oldLive && canary > 0) {
+        if (canary === wasCanary && !idleChanged) {
+            return { kind: "none" };
+        }
+        return {
+            kind: "canary",
+            color: idle,
+            percent: canary,
+            image: imageOf(next, idle),
+            ...(idleChanged ? { staged: { from: imageOf(previous, idle) } } : {}),
+        };
+    }
+    if (next.liveColor === oldLive && wasCanary > 0) {
+        // Ended without a new image (one would have been refused above).
+        return { kind: "abort", live: oldLive, image: oldLiveImage, from: idle };
+    }
     if (next.liveColor === oldLive) {
         return idleChanged
             ? { kind: "stage", color: idle, from: imageOf(previous, idle), to: imageOf(next, idle) }
@@ -88,6 +134,13 @@ export function describeTransition(t: Transition): string {
             );
         case "switch":
             return `switch: traffic ${t.from} -> ${t.to} (${t.to} runs ${t.image})`;
+        case "canary":
+            return (
+                `canary: ${t.percent}% of clients to ${t.color} (${t.image})` +
+                (t.staged ? `; ${t.color} ${t.staged.from} -> ${t.image} first, gated before any share` : "")
+            );
+        case "abort":
+            return `canary off: every client to ${t.live} (${t.image}); ${t.from} keeps running as standby`;
         case "refused":
             return t.reason;
     }

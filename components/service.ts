@@ -45,6 +45,8 @@ export class BlueGreenService extends pulumi.ComponentResource {
     public readonly acme?: AcmeAgent;
     /** `on` while nginx answers 503 for maintenance. */
     public readonly maintenance: pulumi.Output<string>;
+    /** The canary share as nginx serves it (`10% of clients to green`), or `off`. */
+    public readonly canary: pulumi.Output<string>;
     /** The engine that maps containers to resources. */
     public readonly engine: string;
     /** What each colour's image resolved to: registry digest, or image ID for a local build. */
@@ -69,6 +71,8 @@ export class BlueGreenService extends pulumi.ComponentResource {
                 liveColor: s.liveColor,
                 blueImage: s.blueImage,
                 greenImage: s.greenImage,
+                // Only when set: a stack without a canary keeps the inputs it was deployed with.
+                ...(s.canaryPercent > 0 ? { canaryPercent: s.canaryPercent } : {}),
                 publicUrl: nginxAt.url,
                 probeFrom: nginxAt.from,
             },
@@ -112,7 +116,8 @@ export class BlueGreenService extends pulumi.ComponentResource {
                 healthTimeoutSeconds: s.healthTimeoutSeconds,
                 healthIntervalMs: s.healthIntervalMs,
                 healthyThreshold: s.healthyThreshold,
-                live: color === s.liveColor,
+                // A canary's colour takes traffic too: its gate must pass, as the live one's.
+                live: color === s.liveColor || (s.canaryPercent > 0 && color === otherColor(s.liveColor)),
             };
             const opts = { parent: this, dependsOn: [guard] };
             return swarmProxy
@@ -138,20 +143,23 @@ export class BlueGreenService extends pulumi.ComponentResource {
         this.greenUrl = this.slots.green.url;
 
         const live = this.slots[s.liveColor];
-        this.switchGates = [live.healthCheck];
+        const idle = otherColor(s.liveColor);
+        // The colour about to take traffic: the live one, or with a canary the idle one getting its share.
+        const next = s.canaryPercent > 0 ? idle : s.liveColor;
+        this.switchGates = [live.healthCheck, ...(s.canaryPercent > 0 ? [this.slots[idle].healthCheck] : [])];
         if (s.smokeTest !== undefined) {
             this.switchGates.push(
                 engine.smokeTest(
                     `${name}-smoke-test`,
                     {
                         command: s.smokeTest,
-                        color: s.liveColor,
-                        targetUrl: live.url,
-                        containerId: live.revision,
+                        color: next,
+                        targetUrl: this.slots[next].url,
+                        containerId: this.slots[next].revision,
                         // The colour's preview port is the server's: reach it through ssh from here.
-                        ...(site.ssh ? { tunnel: { ...site.ssh, remotePort: portOf(s, s.liveColor) } } : {}),
+                        ...(site.ssh ? { tunnel: { ...site.ssh, remotePort: portOf(s, next) } } : {}),
                     },
-                    { parent: this, dependsOn: [live.healthCheck] },
+                    { parent: this, dependsOn: [this.slots[next].healthCheck] },
                 ),
             );
         }
@@ -180,7 +188,18 @@ export class BlueGreenService extends pulumi.ComponentResource {
                       { parent: this, dependsOn: [proxy] },
                   )
                 : undefined;
-        const edge = edgeOptions(s, swarm ? SWARM_CONF_PATH : NGINX_CONF_PATH);
+        const edge = {
+            ...edgeOptions(s, swarm ? SWARM_CONF_PATH : NGINX_CONF_PATH),
+            ...(s.canaryPercent > 0
+                ? {
+                      canary: {
+                          percent: s.canaryPercent,
+                          color: idle,
+                          host: swarm ? tasksHost(stack, idle) : containerName(stack, idle),
+                      },
+                  }
+                : {}),
+        };
         this.proxySwitch = new ProxySwitch(
             `${name}-switch`,
             {
@@ -210,6 +229,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
         this.standbyImage = this.standbyColor.apply((c) => imageOf(s, c));
         this.proxyConfigVersion = this.proxySwitch.configVersion;
         this.maintenance = this.proxySwitch.maintenance.apply((m) => (m ? "on" : "off"));
+        this.canary = this.proxySwitch.canary.apply((c) => (c ? `${c.percent}% of clients to ${c.color}` : "off"));
         if (s.tls) {
             this.httpsUrl = `https://127.0.0.1:${s.httpsPort}`;
         }
@@ -239,6 +259,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
             httpsUrl: this.httpsUrl,
             certificate: this.certificate,
             maintenance: this.maintenance,
+            canary: this.canary,
             engine: this.engine,
             blueDigest: this.digests.blue,
             greenDigest: this.digests.green,

@@ -4,7 +4,15 @@ import * as childProcess from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Color, DEFAULTS, otherColor, validateEngine, validateImage, validateSwitch } from "../components/config";
+import {
+    Color,
+    DEFAULTS,
+    otherColor,
+    validateEngine,
+    validateImage,
+    validateInteger,
+    validateSwitch,
+} from "../components/config";
 import { containerName, MANAGED_LABEL } from "../components/names";
 import { repoDigestOf } from "../components/imageRef";
 import { describeProbe } from "../components/providers/probe";
@@ -126,11 +134,25 @@ function up(changes: Record<string, string> = {}): number {
     return pulumi(args, true).code;
 }
 
-async function release(image: string | undefined): Promise<number> {
+/** `--canary N` in a release's arguments: the share (1-100), or undefined for a plain release. */
+function canaryArg(args: string[]): number | undefined {
+    const at = args.indexOf("--canary");
+    if (at < 0) {
+        return undefined;
+    }
+    const share = validateInteger("canary", args[at + 1] ?? "", 1, 100);
+    return share;
+}
+
+async function release(args: string[]): Promise<number> {
+    const image = args.find((a, i) => !a.startsWith("--") && args[i - 1] !== "--canary");
     if (image === undefined) {
-        throw new Error("usage: npm run release -- <image>   (e.g. npm run release -- bluegreen-sample:2)");
+        throw new Error(
+            "usage: npm run release -- <image> [--canary N]   (e.g. npm run release -- bluegreen-sample:2 --canary 10)",
+        );
     }
     validateImage("image", image);
+    const canary = canaryArg(args);
     const values = config();
     const live = (await servingColorOf(values)) ?? (values.liveColor as Color);
     const idle = otherColor(live);
@@ -140,8 +162,22 @@ async function release(image: string | undefined): Promise<number> {
             console.log(`note: ${live}Image stays ${values[`${live}Image`]}`);
         }
     }
+    if (canary !== undefined) {
+        console.log(`canary: ${idle} ${values[`${idle}Image`]} -> ${image}, then ${canary}% of clients to ${idle}`);
+        const code = up({ [`${idle}Image`]: image, liveColor: live, canaryPercent: String(canary) });
+        console.log(
+            code === 0
+                ? `\ncanary: ${canary}% of clients on ${idle} (${image}); npm run promote moves all, npm run abort none`
+                : `\ncanary failed: every client stays on ${live} if the proxy switch did not run (npm run status)`,
+        );
+        return code;
+    }
     console.log(`release: ${idle} ${values[`${idle}Image`]} -> ${image}, then traffic ${live} -> ${idle}`);
-    const code = up({ [`${idle}Image`]: image, liveColor: idle });
+    const code = up({
+        [`${idle}Image`]: image,
+        liveColor: idle,
+        ...(values.canaryPercent ? { canaryPercent: "0" } : {}),
+    });
     if (code !== 0) {
         console.error(
             `\nrelease failed: traffic stays on ${live} if the proxy switch did not run (npm run status shows it). ` +
@@ -153,6 +189,29 @@ async function release(image: string | undefined): Promise<number> {
         );
     }
     return code;
+}
+
+/** `npm run promote`: the canary's colour takes every client (liveColor flips, the share back to 0). */
+async function promote(): Promise<number> {
+    const values = config();
+    const share = Number(values.canaryPercent ?? 0);
+    const live = (await servingColorOf(values)) ?? (values.liveColor as Color);
+    const idle = otherColor(live);
+    if (!(share > 0)) {
+        throw new Error(
+            "promote: no canary is running (canaryPercent is 0); npm run release -- <image> --canary N starts one",
+        );
+    }
+    console.log(`promote: every client to ${idle} (${values[`${idle}Image`]}), ${live} stays up as standby`);
+    return up({ liveColor: idle, canaryPercent: "0" });
+}
+
+/** `npm run abort`: the canary ends, every client back on the live colour; config otherwise as it is. */
+async function abort(): Promise<number> {
+    const values = config();
+    const live = (await servingColorOf(values)) ?? (values.liveColor as Color);
+    console.log(`abort: every client to ${live} (${values[`${live}Image`]}); the canary's colour keeps running`);
+    return up({ liveColor: live, canaryPercent: "0" });
 }
 
 async function rollback(): Promise<number> {
@@ -175,7 +234,8 @@ async function rollback(): Promise<number> {
         );
     }
     console.log(`rollback: traffic ${from} -> ${to} (${to} runs ${values[`${to}Image`]})`);
-    return up({ liveColor: to });
+    // A canary ends with the rollback: every client goes to `to`.
+    return up({ liveColor: to, ...(Number(values.canaryPercent ?? 0) > 0 ? { canaryPercent: "0" } : {}) });
 }
 
 /**
@@ -253,6 +313,11 @@ async function status(): Promise<number> {
         console.log(
             `${color.padEnd(5)}   ${role} image=${values[`${color}Image`]} ${runs} ` +
                 `health=${healthy ? "ok" : describeProbe(health)} url=${describeEndpoint(at)}`,
+        );
+    }
+    if (Number(values.canaryPercent ?? 0) > 0 && serving !== undefined) {
+        console.log(
+            `canary:  ${values.canaryPercent}% of clients to ${otherColor(serving)} (${values[`${otherColor(serving)}Image`]})`,
         );
     }
     if ((values.maintenance ?? DEFAULTS.maintenance) === "on") {
@@ -419,7 +484,11 @@ async function main(): Promise<number> {
     const [command, ...args] = process.argv.slice(2);
     switch (command) {
         case "release":
-            return release(args[0]);
+            return release(args);
+        case "promote":
+            return promote();
+        case "abort":
+            return abort();
         case "rollback":
             return rollback();
         case "status":
@@ -432,7 +501,8 @@ async function main(): Promise<number> {
             return maintenance(args[0]);
         default:
             throw new Error(
-                "usage: cli.js release <image> | rollback | status | recover | preview [--markdown] | maintenance on|off",
+                "usage: cli.js release <image> [--canary N] | promote | abort | rollback | status | recover | " +
+                    "preview [--markdown] | maintenance on|off",
             );
     }
 }

@@ -66,13 +66,13 @@ function isCustomResource(urn: string): boolean {
 }
 
 function releaseState(inputs: Record<string, unknown> | undefined): ReleaseState | undefined {
-    const { liveColor, blueImage, greenImage } = inputs ?? {};
+    const { liveColor, blueImage, greenImage, canaryPercent } = inputs ?? {};
     if (
         (liveColor === "blue" || liveColor === "green") &&
         typeof blueImage === "string" &&
         typeof greenImage === "string"
     ) {
-        return { liveColor, blueImage, greenImage };
+        return { liveColor, blueImage, greenImage, ...(typeof canaryPercent === "number" ? { canaryPercent } : {}) };
     }
     return undefined;
 }

@@ -4,6 +4,7 @@
 // whatever they splice into the text.
 import { Color } from "../config";
 import { base } from "./base";
+import { Canary, CANARY_TARGET, canaryCookie, canaryRouting } from "./canary";
 import { maintenanceLocations, type Maintenance } from "./maintenance";
 import { proxyPass } from "./proxyPass";
 import { acmeChallengeLocation, redirectLocation, type Tls, tlsListener } from "./tls";
@@ -24,6 +25,8 @@ export type { ProxyTarget, SwarmRouting } from "./upstreams";
 export { fingerprintFiles, TLS_LISTEN_PORT } from "./tls";
 export type { Tls } from "./tls";
 export { RETRY_AFTER_SECONDS } from "./maintenance";
+export { CLIENT_COOKIE } from "./canary";
+export type { Canary } from "./canary";
 export type { Maintenance } from "./maintenance";
 
 /** Where the rendered config lives inside the proxy container (the image's default path). */
@@ -31,10 +34,11 @@ export const NGINX_CONF_PATH = "/etc/nginx/nginx.conf";
 /** nginx listens here inside the proxy container; the public port is published onto it. */
 export const PROXY_LISTEN_PORT = 80;
 
-/** What the public servers do besides proxying: HTTPS, maintenance. */
+/** What the public servers do besides proxying: HTTPS, maintenance, a canary share. */
 export interface EdgeOptions {
     readonly tls?: Tls;
     readonly maintenance?: Maintenance;
+    readonly canary?: Canary;
 }
 
 /** The directory beside a config that holds the files it reads (certificates). */
@@ -42,15 +46,21 @@ export function filesDirOf(confPath: string): string {
     return `${confPath.slice(0, confPath.lastIndexOf("/"))}/bluegreen-files`;
 }
 
-/** What a public server answers: the app through the live upstream, or the maintenance page. */
-function appLocations(color: Color, connectTimeout: string, maintenance: Maintenance | undefined): string {
-    return maintenance
-        ? maintenanceLocations(maintenance, LIVE_UPSTREAM, color, connectTimeout)
+/**
+ * What a public server answers: the maintenance page, or the app through the live upstream (with a
+ * canary, through the upstream the client's share picks).
+ */
+function appLocations(color: Color, connectTimeout: string, edge: EdgeOptions): string {
+    if (edge.maintenance) {
+        return maintenanceLocations(edge.maintenance, LIVE_UPSTREAM, color, connectTimeout);
+    }
+    return edge.canary
+        ? proxyPass("/", CANARY_TARGET.upstream, CANARY_TARGET.color, connectTimeout, canaryCookie())
         : proxyPass("/", LIVE_UPSTREAM, color, connectTimeout);
 }
 
 function publicServers(color: Color, connectTimeout: string, edge: EdgeOptions): string {
-    const app = appLocations(color, connectTimeout, edge.maintenance);
+    const app = appLocations(color, connectTimeout, edge);
     const tls = edge.tls;
     // Plain HTTP keeps the version endpoint (the switch confirms through it) and, when it
     // redirects, the ACME challenge path, which certificate authorities fetch over HTTP.
@@ -85,7 +95,8 @@ export function renderProxyConfig(
 ): { text: string; version: string } {
     assertSafe(target);
     const connectTimeout = swarm ? "1s" : "5s";
-    const body = `${base()}${liveUpstream(target, swarm)}${swarm ? previewServers(swarm, target.port) : ""}${publicServers(target.color, connectTimeout, edge)}}
+    const canary = edge.canary ? canaryRouting(edge.canary, target.color, target.port, swarm !== undefined) : "";
+    const body = `${base()}${liveUpstream(target, swarm)}${canary}${swarm ? previewServers(swarm, target.port) : ""}${publicServers(target.color, connectTimeout, edge)}}
 `;
     return stamp(body);
 }

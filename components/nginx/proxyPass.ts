@@ -1,7 +1,10 @@
 // One location that proxies to an upstream, with the settings that keep swaps lossless.
 
-/** `location <match>` proxying to `upstream`; `match` is a fixed prefix or `= <path>` from validated config. */
-export function proxyPass(match: string, upstream: string, color: string, connectTimeout: string): string {
+/**
+ * `location <match>` proxying to `upstream` (a group, or a variable naming one); `match` is a fixed
+ * prefix or `= <path>` from validated config; `extra` adds directives of the caller's.
+ */
+export function proxyPass(match: string, upstream: string, color: string, connectTimeout: string, extra = ""): string {
     return `        location ${match} {
             proxy_pass http://${upstream};
             proxy_http_version 1.1;
@@ -17,6 +20,6 @@ export function proxyPass(match: string, upstream: string, color: string, connec
             proxy_read_timeout 300s;
             client_max_body_size 64m;
             add_header X-Color ${color} always;
-        }
+${extra}        }
 `;
 }

@@ -6,6 +6,7 @@ import * as pulumi from "../sdk";
 import { ModuleDynamicResource } from "./dynamicResource";
 import { Color } from "../config";
 import {
+    Canary,
     filesDirOf,
     Maintenance,
     NGINX_CONF_PATH,
@@ -54,6 +55,8 @@ export interface ProxySwitchInputs {
     readonly tlsKey?: string;
     /** Maintenance mode: nginx answers 503 but for the health and version endpoints. */
     readonly maintenance?: Maintenance;
+    /** A sticky share of clients to the idle colour. */
+    readonly canary?: Canary;
 }
 
 /** What the switch keeps in its state: its inputs less the certificate and key (their file names stay). */
@@ -331,6 +334,7 @@ export async function applySwitch(inputs: ProxySwitchInputs): Promise<SwitchStat
     const rendered = renderProxyConfig({ color: inputs.color, host: inputs.host, port: inputs.port }, inputs.swarm, {
         tls: inputs.tls,
         maintenance: inputs.maintenance,
+        canary: inputs.canary,
     });
     if (rendered.version !== inputs.configVersion) {
         throw new Error(
@@ -429,6 +433,7 @@ const INPUT_KEYS: (keyof SwitchState & keyof ProxySwitchInputs)[] = [
     "confPath",
     "tls",
     "maintenance",
+    "canary",
 ];
 
 export const proxySwitchProvider: pulumi.dynamic.ResourceProvider = {
@@ -463,6 +468,7 @@ export class ProxySwitch extends ModuleDynamicResource {
     public readonly configVersion!: pulumi.Output<string>;
     public readonly switchMs!: pulumi.Output<number>;
     public readonly maintenance!: pulumi.Output<Maintenance | undefined>;
+    public readonly canary!: pulumi.Output<Canary | undefined>;
 
     constructor(name: string, args: ProxySwitchArgs, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -472,6 +478,7 @@ export class ProxySwitch extends ModuleDynamicResource {
                 // Outputs even when off (a resource's outputs are the keys it registers).
                 maintenance: undefined,
                 tls: undefined,
+                canary: undefined,
                 ...args,
                 appliedAt: undefined,
                 prepareMs: undefined,

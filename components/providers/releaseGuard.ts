@@ -18,10 +18,22 @@ export async function deployedState(olds: Partial<ReleaseGuardInputs>): Promise<
         return undefined;
     }
     const serving = await servingColor({ url: olds.publicUrl ?? "", from: olds.probeFrom });
-    return { liveColor: serving ?? olds.liveColor, blueImage: olds.blueImage, greenImage: olds.greenImage };
+    return {
+        liveColor: serving ?? olds.liveColor,
+        blueImage: olds.blueImage,
+        greenImage: olds.greenImage,
+        ...(olds.canaryPercent ? { canaryPercent: olds.canaryPercent } : {}),
+    };
 }
 
-const KEYS: (keyof ReleaseGuardInputs)[] = ["liveColor", "blueImage", "greenImage", "publicUrl", "probeFrom"];
+const KEYS: (keyof ReleaseGuardInputs)[] = [
+    "liveColor",
+    "blueImage",
+    "greenImage",
+    "canaryPercent",
+    "publicUrl",
+    "probeFrom",
+];
 
 export const releaseGuardProvider: pulumi.dynamic.ResourceProvider = {
     async check(olds: Partial<ReleaseGuardInputs>, news: ReleaseGuardInputs) {

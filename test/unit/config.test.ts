@@ -47,6 +47,7 @@ describe("config validation", () => {
                 maintenanceMessage: s.maintenance.message,
                 tlsAcmeDirectory: DEFAULTS.tlsAcmeDirectory,
                 acmeImage: DEFAULTS.acmeImage,
+                canaryPercent: s.canaryPercent,
             },
             { ...DEFAULTS },
         );
@@ -147,5 +148,13 @@ describe("config validation", () => {
         assert.strictEqual(validateStackName("dev"), "dev");
         assert.throws(() => validateStackName("-dev"), ConfigError);
         assert.throws(() => validateStackName("a/b"), ConfigError);
+    });
+
+    it("takes a canary share from 0 to 100", () => {
+        assert.strictEqual(parse({ canaryPercent: "10" }).canaryPercent, 10);
+        assert.strictEqual(parse({ canaryPercent: "100" }).canaryPercent, 100);
+        for (const canaryPercent of ["101", "-1", "5.5", "ten", ""]) {
+            rejects({ canaryPercent }, /^bluegreen:canaryPercent must be an integer from 0 to 100/);
+        }
     });
 });

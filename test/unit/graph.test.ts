@@ -398,6 +398,23 @@ describe("resource graph on the docker-provider engine (mocks)", () => {
     });
 });
 
+describe("resource graph with a canary (canaryPercent)", () => {
+    it("gates the switch on the idle colour's health check too, and routes the share to it", async () => {
+        const { service, byName } = await build({ canaryPercent: "10" });
+        assert.deepStrictEqual(service.switchGates, [service.slots.green.healthCheck, service.slots.blue.healthCheck]);
+        assert.strictEqual(byName("bluegreen-blue-health").inputs.live, true, "the canary's gate must pass");
+        assert.deepStrictEqual(byName("bluegreen-switch").inputs.canary, {
+            percent: 10,
+            color: "blue",
+            host: "unit-blue",
+        });
+        assert.strictEqual(byName("bluegreen-guard").inputs.canaryPercent, 10);
+        const none = await build();
+        assert.strictEqual(none.byName("bluegreen-guard").inputs.canaryPercent, undefined, "no new input without one");
+        assert.strictEqual(none.byName("bluegreen-blue-health").inputs.live, false);
+    });
+});
+
 describe("resource graph with ACME (tlsAcmeEmail)", () => {
     const ACME = {
         tlsAcmeEmail: "ops@example.com",

@@ -196,4 +196,52 @@ describe("nginx config rendering", () => {
             );
         });
     });
+
+    describe("canary", () => {
+        const target = { color: "blue" as const, host: "dev-blue", port: 8080 };
+        const canary = { percent: 10, color: "green" as const, host: "dev-green" };
+
+        it("splits clients by a hash of their bg_client id, sets the cookie for new ones, tags the colour", () => {
+            const text = renderProxyConfig(target, undefined, { canary }).text;
+            assert.match(text, /upstream bluegreen_canary \{\s+server dev-green:8080 max_fails=0;/);
+            assert.match(
+                text,
+                /map \$cookie_bg_client \$bluegreen_client \{\s+"" \$request_id;\s+default \$cookie_bg_client;/,
+            );
+            assert.match(text, /split_clients "\$bluegreen_client" \$bluegreen_share \{\s+10% canary;\s+\* live;\s+\}/);
+            assert.match(text, /canary green;\s+default blue;/);
+            assert.match(text, /proxy_pass http:\/\/\$bluegreen_upstream;/);
+            assert.match(
+                text,
+                /add_header X-Color \$bluegreen_color always;\s+add_header Set-Cookie \$bluegreen_set_cookie always;/,
+            );
+            assert.match(text, /"bg_client=\$request_id; Path=\/; Max-Age=31536000; SameSite=Lax; HttpOnly"/);
+        });
+
+        it("sends everyone at 100%, follows replicas on a swarm, and changes the version with the share", () => {
+            assert.match(
+                renderProxyConfig(target, undefined, { canary: { ...canary, percent: 100 } }).text,
+                /split_clients "\$bluegreen_client" \$bluegreen_share \{\s+\* canary;\s+\}/,
+            );
+            const swarm = { previews: [] };
+            assert.match(
+                renderProxyConfig(target, swarm, { canary: { ...canary, host: "tasks.dev-green" } }).text,
+                /zone bluegreen_canary 64k;\s+server tasks\.dev-green:8080 resolve/,
+            );
+            const versions = [10, 11, 50].map(
+                (percent) => renderProxyConfig(target, undefined, { canary: { ...canary, percent } }).version,
+            );
+            assert.strictEqual(new Set([...versions, renderProxyConfig(target).version]).size, 4);
+        });
+
+        it("refuses shares and hosts that are not plain", () => {
+            for (const percent of [0, 101, 1.5, NaN]) {
+                assert.throws(
+                    () => renderProxyConfig(target, undefined, { canary: { ...canary, percent } }),
+                    /canary percent/,
+                );
+            }
+            assert.throws(() => renderProxyConfig(target, undefined, { canary: { ...canary, host: "a;b" } }), /host/);
+        });
+    });
 });

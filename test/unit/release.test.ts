@@ -58,4 +58,49 @@ describe("release-transition rules", () => {
         assert.strictEqual(t.kind, "refused");
         assert.match(describeTransition(t), /blue serves traffic until the switch/);
     });
+
+    describe("canary", () => {
+        const canary10: ReleaseState = { liveColor: "blue", blueImage: v1, greenImage: v2, canaryPercent: 10 };
+
+        it("a new image on the idle colour with a share: gated first, then the share", () => {
+            const t = classifyTransition(deployed, canary10);
+            assert.deepStrictEqual(t, { kind: "canary", color: "green", percent: 10, image: v2, staged: { from: v1 } });
+            assert.strictEqual(
+                describeTransition(t),
+                `canary: 10% of clients to green (${v2}); green ${v1} -> ${v2} first, gated before any share`,
+            );
+        });
+
+        it("raising the share, and no change when it stays", () => {
+            const t = classifyTransition(canary10, { ...canary10, canaryPercent: 30 });
+            assert.strictEqual(describeTransition(t), `canary: 30% of clients to green (${v2})`);
+            assert.deepStrictEqual(classifyTransition(canary10, canary10), { kind: "none" });
+        });
+
+        it("promote is a switch with the share back to 0; abort sends every client to the live colour", () => {
+            const promote = classifyTransition(canary10, { ...canary10, liveColor: "green", canaryPercent: 0 });
+            assert.deepStrictEqual(promote, { kind: "switch", from: "blue", to: "green", image: v2 });
+            const abort = classifyTransition(canary10, { ...canary10, canaryPercent: 0 });
+            assert.strictEqual(
+                describeTransition(abort),
+                `canary off: every client to blue (${v1}); green keeps running as standby`,
+            );
+        });
+
+        it("refuses replacing the canary's container while it has a share, and a switch that keeps a share", () => {
+            const replace = classifyTransition(canary10, { ...canary10, greenImage: "bluegreen-sample:3" });
+            assert.strictEqual(replace.kind, "refused");
+            assert.match(describeTransition(replace), /green serves a 10% canary share.*npm run abort/);
+            const alsoOff = classifyTransition(canary10, {
+                ...canary10,
+                greenImage: "bluegreen-sample:3",
+                canaryPercent: 0,
+            });
+            assert.strictEqual(alsoOff.kind, "refused", "the image changes before the share goes");
+            const keeps = classifyTransition(deployed, { ...deployed, liveColor: "green", canaryPercent: 10 });
+            assert.match(describeTransition(keeps), /^refused: liveColor changed .* with canaryPercent 10/);
+            const live = classifyTransition(canary10, { ...canary10, blueImage: v2 });
+            assert.match(describeTransition(live), /^refused: blueImage changed/);
+        });
+    });
 });
