@@ -50,6 +50,7 @@ export const httpsUrl = service.httpsUrl;
 export const certificate = service.certificate;
 export const maintenance = service.maintenance;
 export const canary = service.canary;
+export const verification = service.verification;
 export const engine = service.engine;
 export const blueDigest = service.digests.blue;
 export const greenDigest = service.digests.green;

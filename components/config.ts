@@ -39,6 +39,19 @@ export interface Settings {
     readonly maintenance: MaintenanceSettings;
     /** 0-100: the sticky share of clients the idle colour serves as a canary (0: none). */
     readonly canaryPercent: number;
+    /** Watching the newly served colour's answers after a switch or a canary (off when `seconds` is 0). */
+    readonly verification: VerificationSettings;
+}
+
+export interface VerificationSettings {
+    /** `verifySeconds`: how long to watch; 0 turns verification off. */
+    readonly seconds: number;
+    /** `maxErrorRate`: the largest share of 5xx answers (0 to 1) that passes. */
+    readonly maxErrorRate: number;
+    /** `minRequests`: fewer answers than this in the window pass with a warning, not judged. */
+    readonly minRequests: number;
+    /** `maxP99Ms`: the slowest 99th-percentile answer time that passes; unset means not checked. */
+    readonly maxP99Ms?: number;
 }
 
 export interface TlsSettings {
@@ -104,6 +117,9 @@ export const DEFAULTS = {
     maintenanceMessage: "Down for maintenance, back soon.",
     tlsAcmeDirectory: "https://acme-v02.api.letsencrypt.org/directory",
     canaryPercent: 0,
+    verifySeconds: 0,
+    maxErrorRate: 0.01,
+    minRequests: 20,
     // Built by make setup from images/acme (no registry has it).
     acmeImage: "bluegreen-acme:local",
 } as const;
@@ -236,6 +252,25 @@ export function validateRegistryAuth(key: string, value: string): NonNullable<Se
         auth[host] = { username: username as string, password: password as string };
     }
     return auth;
+}
+
+/** A fraction from 0 to 1 in plain decimal notation (`0.01`), for `maxErrorRate`. */
+export function validateFraction(key: string, value: string): number {
+    if (!/^(?:0(?:\.[0-9]{1,6})?|1(?:\.0{1,6})?|\.[0-9]{1,6})$/.test(value)) {
+        fail(key, "a decimal from 0 to 1, like 0.01 for 1%", value);
+    }
+    return Number(value);
+}
+
+function parseVerification(read: ConfigReader): VerificationSettings {
+    const orDefault = (key: "verifySeconds" | "maxErrorRate" | "minRequests") => read(key) ?? String(DEFAULTS[key]);
+    const p99 = read("maxP99Ms") ?? "";
+    return {
+        seconds: validateInteger("verifySeconds", orDefault("verifySeconds"), 0, 3600),
+        maxErrorRate: validateFraction("maxErrorRate", orDefault("maxErrorRate")),
+        minRequests: validateInteger("minRequests", orDefault("minRequests"), 1, 1000000),
+        ...(p99 === "" ? {} : { maxP99Ms: validateInteger("maxP99Ms", p99, 1, 600000) }),
+    };
 }
 
 export type Switch = "on" | "off";
@@ -428,6 +463,7 @@ export function parseSettings(read: ConfigReader, now = new Date()): Settings {
             message: validateMessage("maintenanceMessage", orDefault("maintenanceMessage")),
         },
         canaryPercent: validateInteger("canaryPercent", orDefault("canaryPercent"), 0, 100),
+        verification: parseVerification(read),
     };
     assertDistinctPorts(settings);
     return settings;

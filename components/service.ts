@@ -47,6 +47,8 @@ export class BlueGreenService extends pulumi.ComponentResource {
     public readonly maintenance: pulumi.Output<string>;
     /** The canary share as nginx serves it (`10% of clients to green`), or `off`. */
     public readonly canary: pulumi.Output<string>;
+    /** How the colours serving now were verified (`passed: green answered ...`), or `off`. */
+    public readonly verification: pulumi.Output<string>;
     /** The engine that maps containers to resources. */
     public readonly engine: string;
     /** What each colour's image resolved to: registry digest, or image ID for a local build. */
@@ -164,11 +166,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
             );
         }
 
-        const target = {
-            color: s.liveColor,
-            host: swarm ? tasksHost(stack, s.liveColor) : containerName(stack, s.liveColor),
-            port: s.appPort,
-        };
+        const target = { color: s.liveColor, host: colorHost(stack, s.liveColor, swarm), port: s.appPort };
         const routing = swarm ? swarmRouting(stack) : undefined;
         // With ACME, an agent beside the proxy (sharing its namespaces) holds the certificate: the
         // switch waits until one (at first a placeholder) is in place for nginx to load.
@@ -188,18 +186,9 @@ export class BlueGreenService extends pulumi.ComponentResource {
                       { parent: this, dependsOn: [proxy] },
                   )
                 : undefined;
-        const edge = {
-            ...edgeOptions(s, swarm ? SWARM_CONF_PATH : NGINX_CONF_PATH),
-            ...(s.canaryPercent > 0
-                ? {
-                      canary: {
-                          percent: s.canaryPercent,
-                          color: idle,
-                          host: swarm ? tasksHost(stack, idle) : containerName(stack, idle),
-                      },
-                  }
-                : {}),
-        };
+        const edge = edgeOptions(s, stack, swarm);
+        // The switch takes the thresholds instead of the flag (it renders the log from them).
+        const { verify, ...edgeInputs } = edge;
         this.proxySwitch = new ProxySwitch(
             `${name}-switch`,
             {
@@ -207,13 +196,16 @@ export class BlueGreenService extends pulumi.ComponentResource {
                 proxyContainerId: proxy.revision,
                 ...target,
                 configVersion: renderProxyConfig(target, routing, edge).version,
-                ...edge,
+                ...edgeInputs,
                 ...(s.tls?.material
                     ? {
                           tlsCertificate: s.tls.material.certificate,
                           // A secret in state and previews; the provider writes it to a root-only file.
                           tlsKey: pulumi.secret(s.tls.material.key),
                       }
+                    : {}),
+                ...(verify
+                    ? { verification: { ...s.verification, images: { blue: s.blueImage, green: s.greenImage } } }
                     : {}),
                 publicUrl: nginxAt.url,
                 probeFrom: nginxAt.from,
@@ -230,6 +222,14 @@ export class BlueGreenService extends pulumi.ComponentResource {
         this.proxyConfigVersion = this.proxySwitch.configVersion;
         this.maintenance = this.proxySwitch.maintenance.apply((m) => (m ? "on" : "off"));
         this.canary = this.proxySwitch.canary.apply((c) => (c ? `${c.percent}% of clients to ${c.color}` : "off"));
+        this.verification = this.proxySwitch.verified.apply((v) =>
+            v
+                ? `${v.outcome}: ${v.summary}`
+                : s.verification.seconds > 0
+                  ? "not yet (no switch since it was turned on)"
+                  : "off",
+        );
+        warnIfNotJudged(this.proxySwitch, this);
         if (s.tls) {
             this.httpsUrl = `https://127.0.0.1:${s.httpsPort}`;
         }
@@ -260,6 +260,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
             certificate: this.certificate,
             maintenance: this.maintenance,
             canary: this.canary,
+            verification: this.verification,
             engine: this.engine,
             blueDigest: this.digests.blue,
             greenDigest: this.digests.green,
@@ -267,8 +268,15 @@ export class BlueGreenService extends pulumi.ComponentResource {
     }
 }
 
-/** HTTPS and maintenance as nginx renders them, from validated settings. */
-export function edgeOptions(s: Settings, confPath: string): EdgeOptions {
+/** The host nginx reaches a colour at on the stack's network (on a swarm, all its tasks). */
+function colorHost(stack: string, color: Color, swarm: boolean): string {
+    return swarm ? tasksHost(stack, color) : containerName(stack, color);
+}
+
+/** HTTPS, maintenance, a canary share and verification's log as nginx renders them, from validated settings. */
+export function edgeOptions(s: Settings, stack: string, swarm: boolean): EdgeOptions {
+    const confPath = swarm ? SWARM_CONF_PATH : NGINX_CONF_PATH;
+    const idle = otherColor(s.liveColor);
     return {
         ...(s.tls
             ? {
@@ -286,7 +294,23 @@ export function edgeOptions(s: Settings, confPath: string): EdgeOptions {
               }
             : {}),
         ...(s.maintenance.on ? { maintenance: { message: s.maintenance.message, healthPath: s.healthPath } } : {}),
+        ...(s.canaryPercent > 0
+            ? { canary: { percent: s.canaryPercent, color: idle, host: colorHost(stack, idle, swarm) } }
+            : {}),
+        ...(s.verification.seconds > 0 ? { verify: true } : {}),
     };
+}
+
+/** When this program started: a verification that ended after it is this update's own. */
+const PROGRAM_STARTED = Date.now();
+
+/** Up says so when its switch's verification saw too few answers to judge (it passed, unjudged). */
+function warnIfNotJudged(proxySwitch: ProxySwitch, resource: pulumi.Resource): void {
+    proxySwitch.verified.apply((v) => {
+        if (v?.outcome === "not judged" && Date.parse(v.at) >= PROGRAM_STARTED) {
+            pulumi.log.warn(`verification: ${v.summary}; raise verifySeconds or lower minRequests`, resource);
+        }
+    });
 }
 
 /** Preview and up say so when the certificate runs out soon (ACME renews on its own; a file does not). */

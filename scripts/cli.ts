@@ -16,7 +16,7 @@ import {
 import { containerName, MANAGED_LABEL } from "../components/names";
 import { repoDigestOf } from "../components/imageRef";
 import { describeProbe } from "../components/providers/probe";
-import { describeEndpoint, probeEndpoint, servingColor } from "../components/providers/reach";
+import { describeEndpoint, probeEndpoint, served, servingColor } from "../components/providers/reach";
 import { closeAgents } from "../components/providers/probeAgent";
 import { dockerEnv } from "../components/providers/sshMux";
 import { findSite } from "../components/engines/address";
@@ -168,7 +168,8 @@ async function release(args: string[]): Promise<number> {
         console.log(
             code === 0
                 ? `\ncanary: ${canary}% of clients on ${idle} (${image}); npm run promote moves all, npm run abort none`
-                : `\ncanary failed: every client stays on ${live} if the proxy switch did not run (npm run status)`,
+                : `\ncanary failed: every client stays on ${live} if the proxy switch did not run or its verification ` +
+                      `undid it (npm run status shows what serves); npm run abort puts config back in line`,
         );
         return code;
     }
@@ -216,15 +217,22 @@ async function abort(): Promise<number> {
 
 async function rollback(): Promise<number> {
     const values = config();
-    const serving = await servingColorOf(values);
+    const now = await served(nginxAt(values));
+    const serving = now?.color;
     const from = serving ?? (values.liveColor as Color);
     const to = otherColor(from);
-    if (serving !== undefined && values.liveColor !== serving) {
-        // A failed release left config ahead of traffic: rolling back means config follows traffic.
+    const share = String(now?.canary?.percent ?? 0);
+    if (serving !== undefined && (values.liveColor !== serving || (values.canaryPercent ?? "0") !== share)) {
+        // A failed release (or one its verification undid) left config ahead of traffic: rolling
+        // back means config follows traffic.
         console.log(
-            `rollback: config says ${values.liveColor} but nginx serves ${serving}; setting liveColor=${serving}`,
+            `rollback: config says liveColor=${values.liveColor} canaryPercent=${values.canaryPercent ?? 0} but ` +
+                `nginx serves ${serving} with ${share}% canary; setting config to match`,
         );
-        return up({ liveColor: serving });
+        return up({
+            liveColor: serving,
+            ...(values.canaryPercent !== undefined || share !== "0" ? { canaryPercent: share } : {}),
+        });
     }
     const state = colourState(stackName(), to, values);
     if (!state.up) {
@@ -280,14 +288,19 @@ function swarmRuns(state: ReturnType<typeof serviceState>): string {
 async function status(): Promise<number> {
     const values = config();
     const stack = stackName();
-    const serving = await servingColorOf(values);
+    const now = await served(nginxAt(values));
+    const serving = now?.color;
     const orchestrator =
         values.orchestrator === "swarm" ? `, orchestrator: swarm, ${values.replicas ?? 1} replicas per colour` : "";
     console.log(`stack:   ${stack} (engine: ${engineOf(stack, values)}${orchestrator})`);
     console.log(`config:  liveColor=${values.liveColor}`);
     console.log(`serving: ${serving ?? "nothing (proxy not answering)"} at ${describeEndpoint(nginxAt(values))}`);
-    if (serving !== undefined && serving !== values.liveColor) {
-        console.log(`warning: config and traffic disagree (a failed release?); npm run rollback aligns them`);
+    const share = now?.canary?.percent ?? 0;
+    if (serving !== undefined && (serving !== values.liveColor || share !== Number(values.canaryPercent ?? 0))) {
+        console.log(
+            `warning: config and traffic disagree (a failed release, or one its verification undid?); ` +
+                `npm run rollback aligns them`,
+        );
     }
     let allHealthy = true;
     for (const color of ["blue", "green"] as const) {
@@ -315,9 +328,9 @@ async function status(): Promise<number> {
                 `health=${healthy ? "ok" : describeProbe(health)} url=${describeEndpoint(at)}`,
         );
     }
-    if (Number(values.canaryPercent ?? 0) > 0 && serving !== undefined) {
+    if (now?.canary) {
         console.log(
-            `canary:  ${values.canaryPercent}% of clients to ${otherColor(serving)} (${values[`${otherColor(serving)}Image`]})`,
+            `canary:  ${now.canary.percent}% of clients to ${now.canary.color} (${values[`${now.canary.color}Image`]})`,
         );
     }
     if ((values.maintenance ?? DEFAULTS.maintenance) === "on") {
@@ -451,7 +464,28 @@ async function recover(): Promise<number> {
             fs.rmSync(file, { force: true });
         }
     }
+    stopAnswersLog(stackName());
     return up();
+}
+
+/** An update killed while verifying leaves nginx logging answers: stop it and empty the log. */
+function stopAnswersLog(stack: string): void {
+    const { STOP_ANSWERS } =
+        require("../components/providers/verifyWindow") as typeof import("../components/providers/verifyWindow");
+    const { VERIFY_MARKER } = require("../components/nginx") as typeof import("../components/nginx");
+    const run = (args: string[]) => childProcess.spawnSync("docker", args, { encoding: "utf8", env: dockerEnv() });
+    // The proxy's container, or on a swarm its service's task on this node.
+    const task = run([
+        "ps",
+        "--quiet",
+        "--filter",
+        `label=com.docker.swarm.service.name=${containerName(stack, "proxy")}`,
+    ]);
+    const proxy = task.stdout.trim().split("\n")[0] || containerName(stack, "proxy");
+    if (run(["exec", proxy, "test", "-e", VERIFY_MARKER]).status === 0) {
+        console.log(`recover: nginx in ${proxy} was still logging answers for an interrupted verification: stopped`);
+        run(["exec", proxy, "sh", "-c", STOP_ANSWERS]);
+    }
 }
 
 /** `npm run preview [-- --markdown]`: what `pulumi up` would do to traffic, in one line. */

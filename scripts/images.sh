@@ -7,7 +7,7 @@ sample_src="$REPO_ROOT/images/sample"
 sample_hash="$( (cat "$sample_src"/*; go version) | sha256sum | cut -c1-16)"
 
 # tag:MODE:VERSION
-samples=(1:healthy:1 2:healthy:2 3:healthy:3 unhealthy:unhealthy:unhealthy slow:slow:slow flaky:flaky:flaky)
+samples=(1:healthy:1 2:healthy:2 3:healthy:3 unhealthy:unhealthy:unhealthy slow:slow:slow flaky:flaky:flaky failing:failing:failing)
 
 image_label() { docker image inspect --format "{{index .Config.Labels \"io.bluegreen.source\"}}" "$1" 2>/dev/null || true; }
 

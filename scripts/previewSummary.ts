@@ -92,7 +92,7 @@ function errorLine(preview: PreviewJson): string | undefined {
     return line.trim().replace(/^error: /, "");
 }
 
-/** What the proxy switch's step changes at the edge: maintenance and HTTPS, as short notes. */
+/** What the proxy switch's step changes at the edge: maintenance, HTTPS, verification, as short notes. */
 export function edgeNotes(steps: readonly PreviewStep[]): string[] {
     const step = steps.find((s) => s.urn.endsWith("::bluegreen-switch") && SHOWN_OPS.has(s.op));
     if (step === undefined) {
@@ -125,7 +125,34 @@ export function edgeNotes(steps: readonly PreviewStep[]): string[] {
                   : `https: new certificate ${before} -> ${after}`,
         );
     }
+    const verifying = verificationNote(olds, news);
+    if (verifying !== undefined) {
+        notes.push(verifying);
+    }
     return notes;
+}
+
+interface VerificationInputs {
+    readonly seconds: number;
+    readonly maxErrorRate: number;
+    readonly maxP99Ms?: number;
+}
+
+/** Verification turned on or off, or the watch a switch to a new colour or a canary's share will get. */
+function verificationNote(olds: Record<string, unknown>, news: Record<string, unknown>): string | undefined {
+    const v = news.verification as VerificationInputs | undefined;
+    const moves =
+        olds.color !== undefined &&
+        (olds.color !== news.color ||
+            (news.canary !== undefined && JSON.stringify(olds.canary) !== JSON.stringify(news.canary)));
+    if (v === undefined) {
+        return olds.verification === undefined ? undefined : "verification off";
+    }
+    const limits = `over ${(v.maxErrorRate * 100).toFixed(1)}% 5xx${v.maxP99Ms ? ` or a p99 over ${v.maxP99Ms} ms` : ""}`;
+    if (moves) {
+        return `then verified for ${v.seconds} s (undone ${limits})`;
+    }
+    return olds.verification === undefined ? `verification on: ${v.seconds} s after each switch, ${limits}` : undefined;
 }
 
 /**

@@ -14,7 +14,7 @@ IP="$NET.11"
 SOCK="unix:///run/$NS.sock"
 STATE_DIR="${REMOTE_STATE_DIR:-/var/tmp/bluegreen-remote}"
 MARK="bluegreen remote harness (scripts/remote-harness.sh; its down removes this)"
-DEFAULT_IMAGES="bluegreen-nginx:local bluegreen-sample:1 bluegreen-sample:2 bluegreen-sample:3 bluegreen-sample:unhealthy"
+DEFAULT_IMAGES="bluegreen-nginx:local bluegreen-sample:1 bluegreen-sample:2 bluegreen-sample:3 bluegreen-sample:unhealthy bluegreen-sample:failing"
 
 dk() { docker -H "$SOCK" "$@"; }
 # The images come from the machine's own engine, even when the caller has eval'd our `env`.

@@ -13,7 +13,7 @@ MAX_NODES=3
 STATE_DIR="${SWARM_STATE_DIR:-/var/tmp/bluegreen-swarm}"
 # The manager also answers over SSH (scripts/ssh-host.sh), for deploys from this machine's namespace.
 SSH_MARK="bluegreen swarm harness (scripts/swarm-harness.sh; its down removes this)"
-DEFAULT_IMAGES="bluegreen-nginx:local bluegreen-sample:1 bluegreen-sample:2 bluegreen-sample:3 bluegreen-sample:unhealthy"
+DEFAULT_IMAGES="bluegreen-nginx:local bluegreen-sample:1 bluegreen-sample:2 bluegreen-sample:3 bluegreen-sample:unhealthy bluegreen-sample:failing"
 
 ns() { echo "bgswarm-$1"; }
 node_ip() { echo "$NET.$((10 + $1))"; }

@@ -1,7 +1,7 @@
 // Renders the proxy's whole nginx.conf from small pieces, one concept a file: base settings,
-// upstreams, proxying, the version endpoint, TLS and its redirect, maintenance. Pure: the same
-// inputs give the same text and version. Inputs are validated by config.ts; the pieces re-check
-// whatever they splice into the text.
+// upstreams, proxying, the version endpoint, TLS and its redirect, maintenance, a canary share,
+// the answers log verification reads. Pure: the same inputs give the same text and version.
+// Inputs are validated by config.ts; the pieces re-check whatever they splice into the text.
 import { Color } from "../config";
 import { base } from "./base";
 import { Canary, CANARY_TARGET, canaryCookie, canaryRouting } from "./canary";
@@ -18,6 +18,7 @@ import {
     swarmResolver,
 } from "./upstreams";
 import { stamp, versionLocation } from "./version";
+import { answersFormat, answersLog } from "./verify";
 
 export { parseVersionBody, VERSION_PATH } from "./version";
 export { PREVIEW_LISTEN_PORTS } from "./upstreams";
@@ -28,17 +29,20 @@ export { RETRY_AFTER_SECONDS } from "./maintenance";
 export { CLIENT_COOKIE } from "./canary";
 export type { Canary } from "./canary";
 export type { Maintenance } from "./maintenance";
+export { VERIFY_DIR, VERIFY_LOG, VERIFY_MARKER } from "./verify";
 
 /** Where the rendered config lives inside the proxy container (the image's default path). */
 export const NGINX_CONF_PATH = "/etc/nginx/nginx.conf";
 /** nginx listens here inside the proxy container; the public port is published onto it. */
 export const PROXY_LISTEN_PORT = 80;
 
-/** What the public servers do besides proxying: HTTPS, maintenance, a canary share. */
+/** What the public servers do besides proxying: HTTPS, maintenance, a canary share, verification. */
 export interface EdgeOptions {
     readonly tls?: Tls;
     readonly maintenance?: Maintenance;
     readonly canary?: Canary;
+    /** Log answers per colour while a switch verifies them (see verify.ts). */
+    readonly verify?: boolean;
 }
 
 /** The directory beside a config that holds the files it reads (certificates). */
@@ -71,10 +75,11 @@ function publicServers(color: Color, connectTimeout: string, edge: EdgeOptions):
         : tls?.acmeChallenge
           ? `${challenge(tls)}${app}`
           : app;
+    const log = edge.verify ? answersLog() : "";
     const https = tls
         ? `
     server {
-${tlsListener(tls)}${versionLocation(color)}
+${tlsListener(tls)}${log}${versionLocation(color, edge.canary)}
 ${app}    }
 `
         : "";
@@ -82,7 +87,7 @@ ${app}    }
     server {
         # No 'reuseport': its per-worker queues drop pending connections when an old worker exits.
         listen ${PROXY_LISTEN_PORT};
-${versionLocation(color)}
+${log}${versionLocation(color, edge.canary)}
 ${http}    }
 ${https}`;
 }
@@ -96,7 +101,8 @@ export function renderProxyConfig(
     assertSafe(target);
     const connectTimeout = swarm ? "1s" : "5s";
     const canary = edge.canary ? canaryRouting(edge.canary, target.color, target.port, swarm !== undefined) : "";
-    const body = `${base()}${liveUpstream(target, swarm)}${canary}${swarm ? previewServers(swarm, target.port) : ""}${publicServers(target.color, connectTimeout, edge)}}
+    const answers = edge.verify ? answersFormat(edge.canary ? CANARY_TARGET.color : target.color) : "";
+    const body = `${base()}${liveUpstream(target, swarm)}${canary}${answers}${swarm ? previewServers(swarm, target.port) : ""}${publicServers(target.color, connectTimeout, edge)}}
 `;
     return stamp(body);
 }

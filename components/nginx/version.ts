@@ -6,13 +6,20 @@ export const VERSION_PATH = "/__bluegreen/version";
 
 const VERSION_PLACEHOLDER = "@@BLUEGREEN_CONFIG_VERSION@@";
 
-export function versionLocation(color: string): string {
+/** What the endpoint says of a canary: its share and colour, after the live colour. */
+export interface ServedCanary {
+    readonly percent: number;
+    readonly color: string;
+}
+
+export function versionLocation(color: string, canary?: ServedCanary): string {
+    const share = canary ? ` canary ${canary.percent} ${canary.color}` : "";
     return `
         # Confirms a reload exactly: a fresh connection sees the new version or the reload failed.
         location = ${VERSION_PATH} {
             default_type text/plain;
             add_header Cache-Control "no-store" always;
-            return 200 "${VERSION_PLACEHOLDER} ${color}\\n";
+            return 200 "${VERSION_PLACEHOLDER} ${color}${share}\\n";
         }
 `;
 }
@@ -23,8 +30,18 @@ export function stamp(body: string): { text: string; version: string } {
     return { text: body.split(VERSION_PLACEHOLDER).join(version), version };
 }
 
-/** Reads the version and colour back from a version-endpoint body ("<version> <colour>"). */
-export function parseVersionBody(body: string): { version: string; color: string } | undefined {
-    const match = /^([0-9a-f]{12}) (blue|green|none)\s*$/.exec(body);
-    return match ? { version: match[1], color: match[2] } : undefined;
+/**
+ * Reads the version, the colour and any canary back from a version-endpoint body
+ * (`<version> <colour>[ canary <percent> <colour>]`).
+ */
+export function parseVersionBody(body: string): { version: string; color: string; canary?: ServedCanary } | undefined {
+    const match = /^([0-9a-f]{12}) (blue|green|none)(?: canary ([0-9]{1,3}) (blue|green))?\s*$/.exec(body);
+    if (!match) {
+        return undefined;
+    }
+    return {
+        version: match[1],
+        color: match[2],
+        ...(match[3] ? { canary: { percent: Number(match[3]), color: match[4] } } : {}),
+    };
 }

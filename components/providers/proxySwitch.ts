@@ -14,6 +14,7 @@ import {
     renderProxyConfig,
     SwarmRouting,
     Tls,
+    VERIFY_DIR,
     VERSION_PATH,
 } from "../nginx";
 import { taskContainer } from "./replicaProbe";
@@ -22,6 +23,8 @@ import { describeProbe, ProbeResult, sleep } from "./probe";
 import { describeEndpoint, probeEndpoint } from "./reach";
 import { agentRun } from "./probeAgent";
 import type { Endpoint, Vantage } from "../site";
+import { colorToVerify, describeServed } from "../verification";
+import { START_ANSWERS, STOP_ANSWERS, VerificationInput, watchAnswers } from "./verifyWindow";
 
 export interface ProxySwitchInputs {
     /** Name of the proxy container. */
@@ -57,6 +60,19 @@ export interface ProxySwitchInputs {
     readonly maintenance?: Maintenance;
     /** A sticky share of clients to the idle colour. */
     readonly canary?: Canary;
+    /**
+     * Watch the colour that takes traffic for `seconds` after the switch and undo the switch when its
+     * answers fail the thresholds. Only its presence reaches the config (nginx logs answers).
+     */
+    readonly verification?: VerificationInput;
+}
+
+/** The last verification of what serves now: `passed` or `not judged` (too few answers), with figures. */
+export interface VerificationOutcome {
+    readonly outcome: "passed" | "not judged";
+    readonly summary: string;
+    /** When it ended: the program warns of a `not judged` outcome of its own update only. */
+    readonly at: string;
 }
 
 /** What the switch keeps in its state: its inputs less the certificate and key (their file names stay). */
@@ -70,8 +86,10 @@ export type SwitchState = Omit<ProxySwitchInputs, "tlsCertificate" | "tlsKey"> &
     reloadVia: string;
     /** How the config was validated and installed: `nsenter` on a local engine, or `docker exec`. */
     prepareVia: string;
-    /** The whole switch, including the settle window. */
+    /** The whole switch, including the settle window (not the verification). */
     totalMs: number;
+    /** The last verification of the colours now serving, if any. */
+    verified?: VerificationOutcome;
 };
 
 /** Exit code of the install script when `nginx -t` rejects the candidate (nothing was changed). */
@@ -108,6 +126,8 @@ export function confFiles(conf: string) {
     const backup = `${conf}.previous`;
     const dir = filesDirOf(conf);
     const install = [
+        // nginx's workers (not root) look for verification's marker in this directory.
+        `mkdir -p ${VERIFY_DIR} && chmod 755 ${VERIFY_DIR}`,
         // Keys are readable by root only (nginx's master reads them; its workers need not).
         "umask 077",
         `mkdir -p ${dir}`,
@@ -328,13 +348,18 @@ function stateOf(inputs: ProxySwitchInputs): Omit<ProxySwitchInputs, "tlsCertifi
     return kept;
 }
 
-/** Applies the config for `inputs.color`; on any failure the previous config keeps serving. */
-export async function applySwitch(inputs: ProxySwitchInputs): Promise<SwitchState> {
+/**
+ * Applies the config for `inputs.color`; on any failure the previous config keeps serving. With
+ * `verification`, and traffic moving to a colour (see colorToVerify), the switch then watches that
+ * colour's answers and restores `previous` when they fail.
+ */
+export async function applySwitch(inputs: ProxySwitchInputs, previous?: SwitchState): Promise<SwitchState> {
     const started = Date.now();
     const rendered = renderProxyConfig({ color: inputs.color, host: inputs.host, port: inputs.port }, inputs.swarm, {
         tls: inputs.tls,
         maintenance: inputs.maintenance,
         canary: inputs.canary,
+        verify: inputs.verification !== undefined,
     });
     if (rendered.version !== inputs.configVersion) {
         throw new Error(
@@ -346,78 +371,129 @@ export async function applySwitch(inputs: ProxySwitchInputs): Promise<SwitchStat
     const files = confFiles(inputs.confPath ?? NGINX_CONF_PATH);
     const proxy = await proxyContainerOf(inputs);
 
-    // 1. Prepare, in one command in the proxy's container: validate a candidate file and, only if
-    //    nginx accepts it, install it, keeping the previous one. nginx still runs the old config:
-    //    nothing has moved yet. On a local engine the nginx master's PID (for step 2) also lets the
-    //    command run by entering the container's namespaces, not through `docker exec`.
-    // A probe vantage means a remote engine: its PIDs are not this machine's.
+    // A probe vantage means a remote engine: its PIDs are not this machine's. On a local engine
+    // the nginx master's PID (for the reload) also lets commands run by entering the container's
+    // namespaces, not through `docker exec`.
     const remote = inputs.probeFrom !== undefined;
     const masterPid = await localNginxMaster(proxy, remote);
     const route = { masterPid, agent: remote };
-    const prepared = await inProxy(
-        proxy,
-        route,
-        remote ? files.installAndReload : files.install,
-        bundle(text, tlsBundle(inputs, files.conf)),
-    );
-    if (prepared.code === REJECTED) {
-        throw new Error(
-            `${target} failed: nginx rejected the config: ${nginxComplaint(prepared.stderr)}; previous config still serving`,
-        );
+    const at = { url: inputs.publicUrl, from: inputs.probeFrom };
+    const watched = previous && inputs.verification ? colorToVerify(previous, inputs) : undefined;
+    if (watched === undefined) {
+        // Traffic goes to no one new: the last verification still describes what serves, if any.
+        const same =
+            previous?.color === inputs.color && JSON.stringify(previous.canary) === JSON.stringify(inputs.canary);
+        const state = await switchAndConfirm();
+        if (inputs.verification || previous?.verification) {
+            // An update killed mid-window left nginx logging: this switch ends that.
+            await inProxy(proxy, route, STOP_ANSWERS);
+        }
+        return same && inputs.verification && previous?.verified ? { ...state, verified: previous.verified } : state;
     }
-    if (prepared.code === RELOAD_FAILED) {
-        throw new Error(
-            `${target} failed: nginx -s reload failed: ${nginxComplaint(prepared.stderr || prepared.stdout)}; ` +
-                `previous config file restored`,
-        );
+    const run = (command: string) => inProxy(proxy, route, command);
+    const start = await run(START_ANSWERS);
+    if (start.code !== 0) {
+        throw new Error(`${target} failed: could not start logging answers: ${lastLine(start.stderr || start.stdout)}`);
     }
-    if (prepared.code !== 0) {
-        throw new Error(
-            `${target} failed: could not install the config: ${lastLine(prepared.stderr || prepared.stdout)}`,
-        );
-    }
-    // 2. Switch: reload. On a local engine, SIGHUP straight to nginx's master (microseconds); on a
-    //    remote one, `nginx -s reload` in the same `docker exec` as the install. Never `docker kill
-    //    --signal HUP`: Docker 20.10 then treats the container as manually stopped and drops its
-    //    restart policy, so a later crash would leave the proxy down.
-    const signalled = Date.now();
-    const reloadVia = remote
-        ? "agent, with the install"
-        : masterPid !== undefined && signal(masterPid)
-          ? "signal"
-          : "exec";
-    const reload =
-        remote || reloadVia === "signal" ? { code: 0, stderr: "", stdout: "" } : await exec(proxy, files.reload);
-    if (reload.code !== 0) {
-        await inProxy(proxy, route, files.restore);
-        throw new Error(
-            `${target} failed: nginx -s reload failed: ${nginxComplaint(reload.stderr || reload.stdout)}; ` +
-                `previous config file restored`,
-        );
-    }
-    let firstAnswerMs: number;
     try {
-        // 3. Confirm on fresh connections; the time to the first answer is the switch latency.
-        const confirmStarted = Date.now();
-        const at = { url: inputs.publicUrl, from: inputs.probeFrom };
-        const firstSeen = await confirmVersion(at, rendered.version, inputs.confirmTimeoutMs ?? 10000);
-        firstAnswerMs = confirmStarted - signalled + firstSeen;
-    } catch (err) {
-        const restore = await inProxy(proxy, route, `${files.restore} && ${files.reload}`);
-        await sleep(SETTLE_MS); // let the workers of the failed config stop accepting
-        const restored =
-            restore.code === 0 ? "previous config restored" : `restore failed too: ${lastLine(restore.stderr)}`;
-        throw new Error(`${target} failed: ${(err as Error).message}; ${restored}`);
+        const state = await switchAndConfirm();
+        const verdict = await watchAnswers(run, watched, inputs.verification!).catch((err: Error) => ({
+            kind: "fail" as const,
+            reason: `${err.message} while watching ${watched}`,
+        }));
+        if (verdict.kind === "fail") {
+            throw new Error(`verification failed: ${verdict.reason}; ${await rollBack(previous!)}`);
+        }
+        const outcome = verdict.kind === "pass" ? "passed" : "not judged";
+        return { ...state, verified: { outcome, summary: verdict.summary, at: new Date().toISOString() } };
+    } finally {
+        await run(STOP_ANSWERS);
     }
-    return {
-        ...stateOf(inputs),
-        appliedAt: new Date().toISOString(),
-        prepareMs: signalled - started,
-        prepareVia: prepared.via,
-        reloadVia,
-        switchMs: firstAnswerMs,
-        totalMs: Date.now() - started,
-    };
+
+    /** Puts back the config this switch replaced (kept beside it) and proves nginx serves it again. */
+    async function rollBack(to: SwitchState): Promise<string> {
+        const images = inputs.verification!.images;
+        const restore = await inProxy(proxy, route, `${files.restore} && ${files.reload}`);
+        if (restore.code !== 0) {
+            return `restoring ${describeServed(to, images)} failed too (${lastLine(restore.stderr || restore.stdout)}): ${inputs.color} still serves`;
+        }
+        try {
+            await confirmVersion(at, to.configVersion, inputs.confirmTimeoutMs ?? 10000);
+        } catch (err) {
+            return `restored the config of ${describeServed(to, images)} but ${(err as Error).message}`;
+        }
+        return `traffic returned to ${describeServed(to, images)}`;
+    }
+
+    /** The switch itself: prepare, reload, confirm. */
+    async function switchAndConfirm(): Promise<SwitchState> {
+        // 1. Prepare, in one command in the proxy's container: validate a candidate file and, only
+        //    if nginx accepts it, install it, keeping the previous one. nginx still runs the old
+        //    config: nothing has moved yet.
+        const prepared = await inProxy(
+            proxy,
+            route,
+            remote ? files.installAndReload : files.install,
+            bundle(text, tlsBundle(inputs, files.conf)),
+        );
+        if (prepared.code === REJECTED) {
+            throw new Error(
+                `${target} failed: nginx rejected the config: ${nginxComplaint(prepared.stderr)}; previous config still serving`,
+            );
+        }
+        if (prepared.code === RELOAD_FAILED) {
+            throw new Error(
+                `${target} failed: nginx -s reload failed: ${nginxComplaint(prepared.stderr || prepared.stdout)}; ` +
+                    `previous config file restored`,
+            );
+        }
+        if (prepared.code !== 0) {
+            throw new Error(
+                `${target} failed: could not install the config: ${lastLine(prepared.stderr || prepared.stdout)}`,
+            );
+        }
+        // 2. Switch: reload. On a local engine, SIGHUP straight to nginx's master (microseconds); on a
+        //    remote one, `nginx -s reload` in the same `docker exec` as the install. Never `docker kill
+        //    --signal HUP`: Docker 20.10 then treats the container as manually stopped and drops its
+        //    restart policy, so a later crash would leave the proxy down.
+        const signalled = Date.now();
+        const reloadVia = remote
+            ? "agent, with the install"
+            : masterPid !== undefined && signal(masterPid)
+              ? "signal"
+              : "exec";
+        const reload =
+            remote || reloadVia === "signal" ? { code: 0, stderr: "", stdout: "" } : await exec(proxy, files.reload);
+        if (reload.code !== 0) {
+            await inProxy(proxy, route, files.restore);
+            throw new Error(
+                `${target} failed: nginx -s reload failed: ${nginxComplaint(reload.stderr || reload.stdout)}; ` +
+                    `previous config file restored`,
+            );
+        }
+        let firstAnswerMs: number;
+        try {
+            // 3. Confirm on fresh connections; the time to the first answer is the switch latency.
+            const confirmStarted = Date.now();
+            const firstSeen = await confirmVersion(at, rendered.version, inputs.confirmTimeoutMs ?? 10000);
+            firstAnswerMs = confirmStarted - signalled + firstSeen;
+        } catch (err) {
+            const restore = await inProxy(proxy, route, `${files.restore} && ${files.reload}`);
+            await sleep(SETTLE_MS); // let the workers of the failed config stop accepting
+            const restored =
+                restore.code === 0 ? "previous config restored" : `restore failed too: ${lastLine(restore.stderr)}`;
+            throw new Error(`${target} failed: ${(err as Error).message}; ${restored}`);
+        }
+        return {
+            ...stateOf(inputs),
+            appliedAt: new Date().toISOString(),
+            prepareMs: signalled - started,
+            prepareVia: prepared.via,
+            reloadVia,
+            switchMs: firstAnswerMs,
+            totalMs: Date.now() - started,
+        };
+    }
 }
 
 const INPUT_KEYS: (keyof SwitchState & keyof ProxySwitchInputs)[] = [
@@ -444,8 +520,8 @@ export const proxySwitchProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: ProxySwitchInputs) {
         return { id: `${inputs.proxyContainer}-switch`, outs: await applySwitch(inputs) };
     },
-    async update(_id: string, _olds: SwitchState, news: ProxySwitchInputs) {
-        return { outs: await applySwitch(news) };
+    async update(_id: string, olds: SwitchState, news: ProxySwitchInputs) {
+        return { outs: await applySwitch(news, olds) };
     },
     async read(id: string, props?: SwitchState) {
         // Refresh reports what nginx really serves, so drift (e.g. a restarted proxy) shows up.
@@ -469,6 +545,7 @@ export class ProxySwitch extends ModuleDynamicResource {
     public readonly switchMs!: pulumi.Output<number>;
     public readonly maintenance!: pulumi.Output<Maintenance | undefined>;
     public readonly canary!: pulumi.Output<Canary | undefined>;
+    public readonly verified!: pulumi.Output<VerificationOutcome | undefined>;
 
     constructor(name: string, args: ProxySwitchArgs, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -479,6 +556,7 @@ export class ProxySwitch extends ModuleDynamicResource {
                 maintenance: undefined,
                 tls: undefined,
                 canary: undefined,
+                verified: undefined,
                 ...args,
                 appliedAt: undefined,
                 prepareMs: undefined,

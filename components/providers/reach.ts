@@ -97,7 +97,18 @@ export function describeEndpoint(endpoint: Endpoint, path = ""): string {
 
 /** The colour nginx serves at `at` (its version endpoint), or undefined when no proxy answers. */
 export async function servingColor(at: Endpoint): Promise<Color | undefined> {
+    return (await served(at))?.color;
+}
+
+/** What nginx serves: the live colour and any canary share, or undefined when no colour is live. */
+export async function served(
+    at: Endpoint,
+): Promise<{ color: Color; canary?: { percent: number; color: Color } } | undefined> {
     const result = await probeEndpoint(at, VERSION_PATH, 2000);
-    const color = result.status === 200 ? parseVersionBody(result.body)?.color : undefined;
-    return color === "blue" || color === "green" ? color : undefined;
+    const body = result.status === 200 ? parseVersionBody(result.body) : undefined;
+    if (body === undefined || body.color === "none") {
+        return undefined;
+    }
+    const canary = body.canary ? { percent: body.canary.percent, color: body.canary.color as Color } : undefined;
+    return { color: body.color as Color, ...(canary ? { canary } : {}) };
 }

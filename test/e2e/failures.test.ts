@@ -254,6 +254,21 @@ describe("failure matrix (real Pulumi, Docker, nginx)", function () {
         await upKilledWhen(t, async () => (await xColor()) === "green");
         await assertConverged(t, "green");
     });
+
+    it("4d. converges after pulumi up is killed while verifying; recover stops nginx's answers log", async () => {
+        const marker = () => docker(["exec", `${t.name}-proxy`, "test", "-e", "/var/log/bluegreen/verifying"]);
+        await t.setConfig({ verifySeconds: "60", liveColor: "blue" });
+        await upKilledWhen(t, async () => (await xColor()) === "blue" && (await marker()).code === 0);
+        await t.setConfig({ verifySeconds: "0" }); // recover's own up need not watch another minute
+        const recovered = runCli(t, "recover");
+        assert.match(
+            recovered.output,
+            /recover: nginx in \S+-proxy was still logging answers for an interrupted verification: stopped/,
+        );
+        assert.strictEqual(recovered.code, 0, recovered.output);
+        assert.notStrictEqual((await marker()).code, 0, "nginx no longer logs");
+        await assertConverged(t, "blue");
+    });
 });
 
 async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 20000): Promise<void> {

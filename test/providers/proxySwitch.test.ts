@@ -186,4 +186,100 @@ describe("proxy switch (real nginx in Docker)", function () {
             /image bluegreen-sample:does-not-exist is not on the Docker engine/,
         );
     });
+
+    describe("verification after a switch", () => {
+        const images = { blue: "bluegreen-sample:1", green: "bluegreen-sample:2" };
+        const verification = { seconds: 2, maxErrorRate: 0.01, minRequests: 10, images };
+        const verified = (color: "blue" | "green", host?: string): ProxySwitchInputs => {
+            const target = { color, host: host ?? `${prefix}-${color}`, port: 8080 };
+            return {
+                ...switchInputs(color, proxyId),
+                ...target,
+                configVersion: renderProxyConfig(target, undefined, { verify: true }).version,
+                verification,
+            };
+        };
+        /** Requests to the public port every 10 ms until `done` settles: statuses by colour. */
+        async function underLoad<T>(done: Promise<T>): Promise<{ result: PromiseSettledResult<T>; seen: string[] }> {
+            const seen: string[] = [];
+            let settled = false;
+            const result = done.then(
+                (value) => ({ status: "fulfilled" as const, value }),
+                (reason) => ({ status: "rejected" as const, reason }),
+            );
+            void result.then(() => (settled = true));
+            for (let i = 0; i < 2000 && !settled; i++) {
+                const answer = await probe(`${publicUrl}/`, 2000);
+                seen.push(`${answer.headers["x-color"] ?? "none"} ${answer.status ?? answer.error}`);
+                await new Promise((r) => setTimeout(r, 10));
+            }
+            return { result: await result, seen };
+        }
+        const marker = () => docker(["exec", `${prefix}-proxy`, "test", "-e", "/var/log/bluegreen/verifying"]);
+
+        before(async () => {
+            const bad = await containerProvider.create!({
+                ...containerInputs("bad", "bluegreen-sample:failing", []),
+                env: { FAIL_AFTER_SECONDS: "0" },
+            });
+            ids.push(bad.id);
+        });
+
+        it("watches the colour it switched to and passes a healthy one, logging nothing after", async () => {
+            const blue = await applySwitch(verified("blue"));
+            const { result, seen } = await underLoad(applySwitch(verified("green"), blue));
+            assert.strictEqual(result.status, "fulfilled", String((result as PromiseRejectedResult).reason));
+            const green = (result as PromiseFulfilledResult<Awaited<ReturnType<typeof applySwitch>>>).value;
+            assert.strictEqual(
+                green.verified?.outcome,
+                "passed",
+                `${green.verified?.summary} (clients saw ${seen.length})`,
+            );
+            assert.match(
+                green.verified!.summary,
+                /^green answered \d+ requests, 0 with 5xx \(0\.0% <= 1\.0%\), p99 \d+ ms, in 2 s$/,
+            );
+            assert.deepStrictEqual(
+                seen.filter((s) => !/ 200$/.test(s)),
+                [],
+            );
+            assert.notStrictEqual((await marker()).code, 0, "the marker is gone: nginx stops logging");
+            const log = await dockerOk(["exec", `${prefix}-proxy`, "cat", "/var/log/bluegreen/answers.log"]);
+            assert.strictEqual(log, "");
+        });
+
+        it("undoes a switch whose answers fail, in one line with the figures, and the previous colour serves", async () => {
+            const green = await applySwitch(verified("green"));
+            const started = Date.now();
+            const { result, seen } = await underLoad(applySwitch(verified("blue", `${prefix}-bad`), green));
+            assert.strictEqual(result.status, "rejected");
+            const message = ((result as PromiseRejectedResult).reason as Error).message;
+            assert.match(
+                message,
+                /^verification failed: blue answered (\d+) of \1 requests with 5xx \(100\.0% > 1\.0%\) in [01] s; traffic returned to green \(bluegreen-sample:2\)$/,
+            );
+            assert.ok(Date.now() - started < 2000, "decided before the window ended");
+            const answer = await probe(`${publicUrl}/`, 2000);
+            assert.strictEqual(answer.headers["x-color"], "green");
+            assert.strictEqual((await probe(publicUrl + VERSION_PATH, 2000)).body, `${green.configVersion} green\n`);
+            // Clients saw the bad colour only until the rollback, and never a connection error.
+            const bad = seen.filter((s) => s === "blue 500").length;
+            assert.ok(bad > 0 && bad < 100, `clients got ${bad} 5xx`);
+            assert.deepStrictEqual(
+                seen.filter((s) => !/^(green 200|blue 500)$/.test(s)),
+                [],
+            );
+            assert.notStrictEqual((await marker()).code, 0);
+        });
+
+        it("passes a window with too few answers, unjudged", async () => {
+            const green = await applySwitch(verified("green"));
+            const blue = await applySwitch(verified("blue"), green);
+            assert.strictEqual(blue.verified?.outcome, "not judged");
+            assert.match(
+                blue.verified!.summary,
+                /^blue answered 0 request\(s\) in 2 s, fewer than minRequests \(10\): not judged$/,
+            );
+        });
+    });
 });

@@ -123,6 +123,36 @@ describe(`remote engine over SSH (${TEST_ENGINE})`, function () {
         await t.stack.up();
     });
 
+    it("verification over SSH: a release that fails under load is rolled back by the same pulumi up", async () => {
+        await t.setConfig({
+            verifySeconds: "10",
+            minRequests: "20",
+            greenImage: "bluegreen-sample:failing",
+            liveColor: "green",
+        });
+        const { result: failure, load } = await underLoad(
+            `${URL}/`,
+            30,
+            () => expectFailure(() => t.stack.up()),
+            host.ns,
+        );
+        assert.match(
+            failure.message,
+            /verification failed: green answered \d+ of \d+ requests with 5xx \(\d+\.\d% > 1\.0%\) in \d+ s; traffic returned to blue \(bluegreen-sample:1\)/,
+        );
+        for (const l of load) {
+            assert.deepStrictEqual(l.errors, {}, `${l.method}: no connection errors`);
+            assert.deepStrictEqual(
+                Object.keys(l.statuses).filter((s) => s !== "500"),
+                [],
+                `${l.method}: only 500s`,
+            );
+        }
+        assert.strictEqual(serving().color, "blue");
+        await t.setConfig({ verifySeconds: "0", greenImage: "bluegreen-sample:2", liveColor: "blue" });
+        await t.stack.up();
+    });
+
     it("names the host and what failed, in one line, before changing anything", async () => {
         const before = containerIds();
         const cases: [string, RegExp][] = [

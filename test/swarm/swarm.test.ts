@@ -295,6 +295,32 @@ describe("swarm end to end (multi-node harness, real Pulumi, nginx service)", fu
         assert.strictEqual(await proxyTask(), task, "the proxy's task was not restarted");
     });
 
+    it("verification: a release that fails under HTTPS load is rolled back by the same pulumi up", async () => {
+        const httpsUrl = `https://127.0.0.1:${PUBLIC_PORT + 3}`;
+        await t.setConfig({ verifySeconds: "10", minRequests: "20" });
+        const { result, load } = await underLoad(`${httpsUrl}/`, 40, async () =>
+            runCli(t, "release", "bluegreen-sample:failing"),
+        );
+        assert.notStrictEqual(result.code, 0, result.output);
+        assert.match(
+            result.output,
+            /verification failed: blue answered \d+ of \d+ requests with 5xx \(\d+\.\d% > 1\.0%\) in \d+ s; traffic returned to green \(bluegreen-sample:3\)/,
+        );
+        for (const l of load) {
+            assert.deepStrictEqual(l.errors, {}, `${l.method}: no connection errors`);
+            assert.deepStrictEqual(
+                Object.keys(l.statuses).filter((s) => s !== "500"),
+                [],
+                `${l.method}: only 500s`,
+            );
+            assert.ok(l.failed <= 25 * 2 * 10, `${l.method}: ${l.failed} 5xx, more than the window's worth`);
+        }
+        assert.match(curl("-k", `${httpsUrl}/`).output, /^version=3 /);
+        const rollback = runCli(t, "rollback");
+        assert.strictEqual(rollback.code, 0, rollback.output);
+        assert.doesNotMatch(runCli(t, "status").output, /disagree/);
+    });
+
     it("destroy removes the services, the volume and the overlay network", async () => {
         await t.stack.destroy();
         const services = await dockerOk(["service", "ls", "--quiet", "--filter", `name=${t.name}-`]);

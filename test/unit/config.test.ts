@@ -48,9 +48,13 @@ describe("config validation", () => {
                 tlsAcmeDirectory: DEFAULTS.tlsAcmeDirectory,
                 acmeImage: DEFAULTS.acmeImage,
                 canaryPercent: s.canaryPercent,
+                verifySeconds: s.verification.seconds,
+                maxErrorRate: s.verification.maxErrorRate,
+                minRequests: s.verification.minRequests,
             },
             { ...DEFAULTS },
         );
+        assert.strictEqual(s.verification.maxP99Ms, undefined);
         assert.strictEqual(s.tls, undefined);
         assert.strictEqual(s.smokeTest, undefined);
     });
@@ -156,5 +160,27 @@ describe("config validation", () => {
         for (const canaryPercent of ["101", "-1", "5.5", "ten", ""]) {
             rejects({ canaryPercent }, /^bluegreen:canaryPercent must be an integer from 0 to 100/);
         }
+    });
+
+    it("takes verification settings, each checked against its allowed values", () => {
+        const v = parse({
+            verifySeconds: "30",
+            maxErrorRate: "0.05",
+            minRequests: "100",
+            maxP99Ms: "250",
+        }).verification;
+        assert.deepStrictEqual(v, { seconds: 30, maxErrorRate: 0.05, minRequests: 100, maxP99Ms: 250 });
+        assert.strictEqual(parse({ maxErrorRate: "1" }).verification.maxErrorRate, 1);
+        assert.strictEqual(parse({ maxErrorRate: "0" }).verification.maxErrorRate, 0);
+        assert.strictEqual(parse({ maxP99Ms: "" }).verification.maxP99Ms, undefined);
+        for (const maxErrorRate of ["1.5", "-0.1", "1%", "1e-2", "", " 0.1", "0.1234567"]) {
+            rejects(
+                { maxErrorRate },
+                /^bluegreen:maxErrorRate must be a decimal from 0 to 1, like 0\.01 for 1% \(got /,
+            );
+        }
+        rejects({ verifySeconds: "3601" }, /^bluegreen:verifySeconds must be an integer from 0 to 3600/);
+        rejects({ minRequests: "0" }, /^bluegreen:minRequests must be an integer from 1 to 1000000/);
+        rejects({ maxP99Ms: "fast" }, /^bluegreen:maxP99Ms must be an integer from 1 to 600000/);
     });
 });

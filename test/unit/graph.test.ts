@@ -415,6 +415,23 @@ describe("resource graph with a canary (canaryPercent)", () => {
     });
 });
 
+describe("resource graph with verification (verifySeconds)", () => {
+    it("gives the switch the thresholds and both images, and renders the answers log into its config", async () => {
+        const { byName } = await build({ verifySeconds: "30", maxErrorRate: "0.05", maxP99Ms: "250" });
+        const inputs = byName("bluegreen-switch").inputs;
+        assert.deepStrictEqual(inputs.verification, {
+            seconds: 30,
+            maxErrorRate: 0.05,
+            minRequests: 20,
+            maxP99Ms: 250,
+            images: { blue: "bluegreen-sample:1", green: "bluegreen-sample:2" },
+        });
+        const off = (await build()).byName("bluegreen-switch").inputs;
+        assert.strictEqual(off.verification, undefined, "no new input while it is off");
+        assert.notStrictEqual(inputs.configVersion, off.configVersion, "the log is part of the config");
+    });
+});
+
 describe("resource graph with ACME (tlsAcmeEmail)", () => {
     const ACME = {
         tlsAcmeEmail: "ops@example.com",

@@ -244,4 +244,46 @@ describe("nginx config rendering", () => {
             assert.throws(() => renderProxyConfig(target, undefined, { canary: { ...canary, host: "a;b" } }), /host/);
         });
     });
+
+    describe("verification's answers log", () => {
+        const target = { color: "green" as const, host: "dev-green", port: 8080 };
+
+        it("logs each answer with the colour while the marker exists, in every public server", () => {
+            const text = renderProxyConfig(target, undefined, { verify: true, tls: undefined }).text;
+            assert.match(
+                text,
+                /log_format bluegreen_answers '\$msec green \$status \$request_time \$upstream_status';/,
+            );
+            assert.match(
+                text,
+                /if \(-f \/var\/log\/bluegreen\/verifying\) \{\s+set \$bluegreen_verifying 1;\s+\}\s+access_log \/var\/log\/bluegreen\/answers\.log bluegreen_answers if=\$bluegreen_verifying;/,
+            );
+            const tls = {
+                certificate: "/etc/nginx/bluegreen-files/a.crt",
+                key: "/etc/nginx/bluegreen-files/a.key",
+                redirect: false,
+                httpsPort: 8443,
+            };
+            const both = renderProxyConfig(target, undefined, { verify: true, tls }).text;
+            assert.strictEqual(both.match(/access_log \/var\/log\/bluegreen/g)?.length, 2);
+            assert.doesNotMatch(renderProxyConfig(target).text, /bluegreen_answers|verifying/);
+            assert.notStrictEqual(
+                renderProxyConfig(target, undefined, { verify: true }).version,
+                renderProxyConfig(target).version,
+            );
+        });
+
+        it("with a canary, logs the colour each client was sent to, and says the share at the version endpoint", () => {
+            const canary = { percent: 10, color: "blue" as const, host: "dev-blue" };
+            const rendered = renderProxyConfig(target, undefined, { verify: true, canary });
+            assert.match(rendered.text, /log_format bluegreen_answers '\$msec \$bluegreen_color \$status/);
+            assert.ok(rendered.text.includes(`return 200 "${rendered.version} green canary 10 blue\\n";`));
+            assert.deepStrictEqual(parseVersionBody(`${rendered.version} green canary 10 blue\n`), {
+                version: rendered.version,
+                color: "green",
+                canary: { percent: 10, color: "blue" },
+            });
+            assert.strictEqual(parseVersionBody(`${rendered.version} green canary 10 red\n`), undefined);
+        });
+    });
 });

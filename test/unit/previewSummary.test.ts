@@ -156,6 +156,40 @@ describe("preview summary", () => {
         );
     });
 
+    it("says when a switch will be verified, and when verification turns on or off", () => {
+        const verification = { seconds: 30, maxErrorRate: 0.01, minRequests: 20, images: {} };
+        const step = (olds: Record<string, unknown>, news: Record<string, unknown>) => ({
+            op: "update",
+            urn: `${URN}bluegreen-switch`,
+            oldState: { inputs: { color: "blue", ...olds } },
+            newState: { inputs: { color: "blue", ...news } },
+        });
+        const release = (news: Record<string, unknown>) =>
+            summarizePreview({ steps: [guardStep("update", { ...deployed, liveColor: "green" }), step({}, news)] })
+                .headline;
+        assert.strictEqual(
+            release({ color: "green", verification }),
+            "switch: traffic blue -> green (green runs app:1); then verified for 30 s (undone over 1.0% 5xx)",
+        );
+        assert.match(
+            release({ color: "green", verification: { ...verification, maxP99Ms: 250 } }),
+            /or a p99 over 250 ms\)$/,
+        );
+        const edge = (olds: Record<string, unknown>, news: Record<string, unknown>) =>
+            summarizePreview({ steps: [step(olds, news)] }).headline;
+        assert.strictEqual(edge({}, { verification }), "verification on: 30 s after each switch, over 1.0% 5xx");
+        assert.strictEqual(edge({ verification }, {}), "verification off");
+        const canary = { percent: 10, color: "green", host: "dev-green" };
+        assert.strictEqual(
+            edge({ verification }, { verification, canary }),
+            "then verified for 30 s (undone over 1.0% 5xx)",
+        );
+        assert.strictEqual(
+            edge({ verification, canary }, { verification, canary }),
+            "changes outside the release (see below)",
+        );
+    });
+
     it("corrects the live colour with what nginx serves", () => {
         // Config says green is live (a failed release) but nginx serves blue.
         const olds = { ...deployed, liveColor: "green", greenImage: "app:bad" };
