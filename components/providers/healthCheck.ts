@@ -25,6 +25,9 @@ export interface HealthReport {
  * Polls `url` until `threshold` consecutive 2xx answers arrive, `intervalMs` apart, or fails after `timeoutSeconds`
  * with one line naming the colour, the URL, the last answer and the time spent.
  */
+/** The longest one probe may wait for an answer. */
+const PROBE_TIMEOUT_MS = 5000;
+
 export async function waitHealthy(gate: HealthGate): Promise<HealthReport> {
     const started = Date.now();
     const deadline = started + gate.timeoutSeconds * 1000;
@@ -39,8 +42,14 @@ export async function waitHealthy(gate: HealthGate): Promise<HealthReport> {
             break;
         }
         attempts++;
-        last = await probeEndpoint(endpoint, "", Math.max(1, Math.min(5000, remaining)));
-        const ok = last.status !== undefined && last.status >= 200 && last.status < 300;
+        const budget = Math.max(1, Math.min(PROBE_TIMEOUT_MS, remaining));
+        const result = await probeEndpoint(endpoint, "", budget);
+        // A probe the deadline cut short says nothing about the colour: the message keeps the
+        // answer before it (a refused connection, a 500) when there is one.
+        if (!(budget < PROBE_TIMEOUT_MS && result.error === "ECONNABORTED" && last !== undefined)) {
+            last = result;
+        }
+        const ok = result.status !== undefined && result.status >= 200 && result.status < 300;
         consecutive = ok ? consecutive + 1 : 0;
         best = Math.max(best, consecutive);
         if (consecutive >= gate.threshold) {

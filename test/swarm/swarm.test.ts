@@ -85,7 +85,10 @@ async function killDuring(worker: string, action: () => Promise<void>, afterMs =
  * What a client sees when a node dies: the requests nginx was connecting to a replica on it
  * when its overlay address stopped answering get a 504 after proxy_connect_timeout (1 s), until
  * Docker's DNS drops the address (seconds). The request never reached the app, so POSTs are not
- * replayed; no connection is reset. Bounded at 1% of the load, and never anything but 504.
+ * replayed; no connection is reset. Bounded at 1% of the load, and never anything but 504. The
+ * one exception: a request already sent to a replica on the node at the instant it dies has no
+ * answer to come (its network namespace is gone, no reset is sent) and the client times out; at
+ * most one per client connection, since each sends one request at a time.
  */
 function assertNodeLossBounded(
     ...loads: {
@@ -98,7 +101,12 @@ function assertNodeLossBounded(
 ): void {
     for (const l of loads) {
         assert.ok(l.total > 1000, `${l.method}: load ran (${l.total})`);
-        assert.deepStrictEqual(l.errors, {}, `${l.method}: no connection errors`);
+        const { Timeout: inFlight = 0, timeout: inFlightToo = 0, ...others } = l.errors;
+        assert.deepStrictEqual(others, {}, `${l.method}: no connection errors but in-flight timeouts`);
+        assert.ok(
+            inFlight + inFlightToo <= 2,
+            `${l.method}: ${inFlight + inFlightToo} timeouts, more than its 2 connections`,
+        );
         assert.deepStrictEqual(
             Object.keys(l.statuses).filter((s) => s !== "504"),
             [],
