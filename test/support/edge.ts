@@ -33,16 +33,21 @@ export function fingerprintOf(pem: string): string {
 
 /** Every answer was nginx's own 503 or a 2xx: no connection error, no other status. */
 export function assertOnly503s(load: LoadResult[]): number {
-    let unavailable = 0;
+    return assertOnlyStatus(load, "503");
+}
+
+/** Load that ran, got no connection error and no failure but `status`: how many of those it got. */
+export function assertOnlyStatus(load: LoadResult[], status: string): number {
+    let seen = 0;
     for (const l of load) {
         assert.ok(l.total > 100, `${l.method}: load ran (${l.total} requests)`);
         assert.deepStrictEqual(l.errors, {}, `${l.method}: no connection errors`);
         assert.deepStrictEqual(
-            Object.keys(l.statuses).filter((s) => s !== "503"),
+            Object.keys(l.statuses).filter((s) => s !== status),
             [],
             `${l.method}: ${JSON.stringify(l.statuses)}`,
         );
-        unavailable += l.statuses["503"] ?? 0;
+        seen += l.statuses[status] ?? 0;
     }
-    return unavailable;
+    return seen;
 }
