@@ -40,6 +40,8 @@ export function docker(args: string[], options: RunOptions = {}): Promise<RunRes
             },
         );
         if (options.input !== undefined) {
+            // A command that exits without reading it closes the pipe: its exit code tells.
+            child.stdin?.on("error", () => undefined);
             child.stdin?.end(options.input);
         }
     });

@@ -233,6 +233,9 @@ function run(file: string, args: string[], input?: string): Promise<RunResult> {
         const child = childProcess.execFile(file, args, { timeout: 60000, encoding: "utf8" }, (error, stdout, stderr) =>
             resolve({ code: error ? (typeof error.code === "number" ? error.code : 127) : 0, stdout, stderr }),
         );
+        // A command that exits without reading its input (tail) closes the pipe: its exit code
+        // says what happened, so the write's EPIPE is not an error of its own.
+        child.stdin?.on("error", () => undefined);
         child.stdin?.end(input ?? "");
     });
 }
