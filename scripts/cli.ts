@@ -204,7 +204,14 @@ async function promote(): Promise<number> {
         );
     }
     console.log(`promote: every client to ${idle} (${values[`${idle}Image`]}), ${live} stays up as standby`);
-    return up({ liveColor: idle, canaryPercent: "0" });
+    const code = up({ liveColor: idle, canaryPercent: "0" });
+    if (code !== 0) {
+        console.error(
+            `\npromote failed: the canary stays as it was if the proxy switch did not run or its verification ` +
+                `undid it (npm run status shows what serves); npm run rollback puts config back in line`,
+        );
+    }
+    return code;
 }
 
 /** `npm run abort`: the canary ends, every client back on the live colour; config otherwise as it is. */
