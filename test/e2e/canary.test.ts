@@ -74,7 +74,7 @@ describe("canary: a sticky share of clients to the idle colour (real nginx, Dock
         const green = share(seen, "green");
         assert.ok(green >= 7 && green <= 13, `green serves ${green}% of 1,000 clients`);
         assert.deepStrictEqual(new Set(seen.values()), new Set(["blue", "green"]));
-        for (const id of CLIENTS.slice(0, 100)) {
+        for (const id of CLIENTS) {
             const again = await Promise.all(Array.from({ length: 20 }, () => ask(id)));
             assert.deepStrictEqual(new Set(again.map((a) => a.color)), new Set([seen.get(id)]), `${id} stays`);
         }

@@ -303,6 +303,30 @@ describe("swarm end to end (multi-node harness, real Pulumi, nginx service)", fu
         assert.strictEqual(await proxyTask(), task, "the proxy's task was not restarted");
     });
 
+    it("a canary on a swarm: a sticky share of HTTPS clients to blue's replicas, then abort, 0 failed", async () => {
+        const httpsUrl = `https://127.0.0.1:${PUBLIC_PORT + 3}`;
+        const colorOf = (client: string) =>
+            /^x-color: (\w+)/im.exec(curl("-ki", "-H", `Cookie: bg_client=${client}`, `${httpsUrl}/`).output)?.[1];
+        const start = await underLoad(`${httpsUrl}/`, 30, async () =>
+            runCli(t, "release", "bluegreen-sample:2", "--canary", "50"),
+        );
+        assert.strictEqual(start.result.code, 0, start.result.output);
+        assertNoLoss(start.load);
+        assert.strictEqual((await t.stack.outputs()).canary.value, "50% of clients to blue");
+        const clients = Array.from({ length: 200 }, (_, i) => `swarm-client-${i}`);
+        const seen = clients.map(colorOf);
+        const blue = seen.filter((c) => c === "blue").length;
+        assert.ok(blue >= 70 && blue <= 130, `blue serves ${blue} of 200 clients`);
+        assert.strictEqual(seen.length, blue + seen.filter((c) => c === "green").length, `only the two colours`);
+        for (const [i, client] of clients.slice(0, 20).entries()) {
+            for (let k = 0; k < 5; k++) assert.strictEqual(colorOf(client), seen[i], `${client} stays`);
+        }
+        const abort = await underLoad(`${httpsUrl}/`, 12, async () => runCli(t, "abort"));
+        assert.strictEqual(abort.result.code, 0, abort.result.output);
+        assertNoLoss(abort.load);
+        assert.deepStrictEqual(new Set(clients.slice(0, 40).map(colorOf)), new Set(["green"]));
+    });
+
     it("verification: a release that fails under HTTPS load is rolled back by the same pulumi up", async () => {
         const httpsUrl = `https://127.0.0.1:${PUBLIC_PORT + 3}`;
         await t.setConfig({ verifySeconds: "10", minRequests: "20" });
