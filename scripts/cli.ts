@@ -222,6 +222,11 @@ async function abort(): Promise<number> {
     return up({ liveColor: live, canaryPercent: "0" });
 }
 
+/** Whether config's liveColor and canaryPercent say what nginx serves (a failed release leaves them ahead). */
+function configMatches(values: Record<string, string>, now: NonNullable<Awaited<ReturnType<typeof served>>>): boolean {
+    return values.liveColor === now.color && Number(values.canaryPercent ?? 0) === (now.canary?.percent ?? 0);
+}
+
 async function rollback(): Promise<number> {
     const values = config();
     const now = await served(nginxAt(values));
@@ -229,15 +234,15 @@ async function rollback(): Promise<number> {
     const from = serving ?? (values.liveColor as Color);
     const to = otherColor(from);
     const share = String(now?.canary?.percent ?? 0);
-    if (serving !== undefined && (values.liveColor !== serving || (values.canaryPercent ?? "0") !== share)) {
+    if (now !== undefined && !configMatches(values, now)) {
         // A failed release (or one its verification undid) left config ahead of traffic: rolling
         // back means config follows traffic.
         console.log(
             `rollback: config says liveColor=${values.liveColor} canaryPercent=${values.canaryPercent ?? 0} but ` +
-                `nginx serves ${serving} with ${share}% canary; setting config to match`,
+                `nginx serves ${now.color} with ${share}% canary; setting config to match`,
         );
         return up({
-            liveColor: serving,
+            liveColor: now.color,
             ...(values.canaryPercent !== undefined || share !== "0" ? { canaryPercent: share } : {}),
         });
     }
@@ -302,8 +307,7 @@ async function status(): Promise<number> {
     console.log(`stack:   ${stack} (engine: ${engineOf(stack, values)}${orchestrator})`);
     console.log(`config:  liveColor=${values.liveColor}`);
     console.log(`serving: ${serving ?? "nothing (proxy not answering)"} at ${describeEndpoint(nginxAt(values))}`);
-    const share = now?.canary?.percent ?? 0;
-    if (serving !== undefined && (serving !== values.liveColor || share !== Number(values.canaryPercent ?? 0))) {
+    if (now !== undefined && !configMatches(values, now)) {
         console.log(
             `warning: config and traffic disagree (a failed release, or one its verification undid?); ` +
                 `npm run rollback aligns them`,
@@ -471,27 +475,25 @@ async function recover(): Promise<number> {
             fs.rmSync(file, { force: true });
         }
     }
-    stopAnswersLog(stackName());
+    await stopAnswersLog(stackName(), config());
     return up();
 }
 
 /** An update killed while verifying leaves nginx logging answers: stop it and empty the log. */
-function stopAnswersLog(stack: string): void {
+async function stopAnswersLog(stack: string, values: Record<string, string>): Promise<void> {
+    // Loaded here, as the other provider modules the helpers need only now and then.
     const { STOP_ANSWERS } =
         require("../components/providers/verifyWindow") as typeof import("../components/providers/verifyWindow");
     const { VERIFY_MARKER } = require("../components/nginx") as typeof import("../components/nginx");
-    const run = (args: string[]) => childProcess.spawnSync("docker", args, { encoding: "utf8", env: dockerEnv() });
+    const { docker } = require("../components/providers/docker") as typeof import("../components/providers/docker");
+    const { taskContainer } =
+        require("../components/providers/replicaProbe") as typeof import("../components/providers/replicaProbe");
+    const name = containerName(stack, "proxy");
     // The proxy's container, or on a swarm its service's task on this node.
-    const task = run([
-        "ps",
-        "--quiet",
-        "--filter",
-        `label=com.docker.swarm.service.name=${containerName(stack, "proxy")}`,
-    ]);
-    const proxy = task.stdout.trim().split("\n")[0] || containerName(stack, "proxy");
-    if (run(["exec", proxy, "test", "-e", VERIFY_MARKER]).status === 0) {
+    const proxy = values.orchestrator === "swarm" ? await taskContainer(name).catch(() => undefined) : name;
+    if (proxy !== undefined && (await docker(["exec", proxy, "test", "-e", VERIFY_MARKER])).code === 0) {
         console.log(`recover: nginx in ${proxy} was still logging answers for an interrupted verification: stopped`);
-        run(["exec", proxy, "sh", "-c", STOP_ANSWERS]);
+        await docker(["exec", proxy, "sh", "-c", STOP_ANSWERS]);
     }
 }
 

@@ -21,12 +21,13 @@ export interface HealthReport {
     readonly elapsedMs: number;
 }
 
+/** The longest one probe may wait for an answer. */
+const PROBE_TIMEOUT_MS = 5000;
+
 /**
  * Polls `url` until `threshold` consecutive 2xx answers arrive, `intervalMs` apart, or fails after `timeoutSeconds`
  * with one line naming the colour, the URL, the last answer and the time spent.
  */
-/** The longest one probe may wait for an answer. */
-const PROBE_TIMEOUT_MS = 5000;
 
 export async function waitHealthy(gate: HealthGate): Promise<HealthReport> {
     const started = Date.now();

@@ -14,7 +14,6 @@ import {
     renderProxyConfig,
     SwarmRouting,
     Tls,
-    VERIFY_DIR,
     VERSION_PATH,
 } from "../nginx";
 import { taskContainer } from "./replicaProbe";
@@ -24,7 +23,7 @@ import { describeEndpoint, probeEndpoint } from "./reach";
 import { agentRun } from "./probeAgent";
 import type { Endpoint, Vantage } from "../site";
 import { colorToVerify, describeServed } from "../verification";
-import { START_ANSWERS, STOP_ANSWERS, VerificationInput, watchAnswers } from "./verifyWindow";
+import { MAKE_VERIFY_DIR, START_ANSWERS, STOP_ANSWERS, VerificationInput, watchAnswers } from "./verifyWindow";
 
 export interface ProxySwitchInputs {
     /** Name of the proxy container. */
@@ -126,8 +125,8 @@ export function confFiles(conf: string) {
     const backup = `${conf}.previous`;
     const dir = filesDirOf(conf);
     const install = [
-        // nginx's workers (not root) look for verification's marker in this directory.
-        `mkdir -p ${VERIFY_DIR} && chmod 755 ${VERIFY_DIR}`,
+        // A config with verification logs there (nginx -t opens the log).
+        MAKE_VERIFY_DIR,
         // Keys are readable by root only (nginx's master reads them; its workers need not).
         "umask 077",
         `mkdir -p ${dir}`,
@@ -148,6 +147,7 @@ export function confFiles(conf: string) {
         install,
         reload,
         restore,
+        restoreAndReload: `${restore} && ${reload}`,
         // On a remote engine each `docker exec` costs a round trip over SSH: validate, install and
         // reload in one, putting the previous file back if the reload fails.
         installAndReload: `${install}\nif ! ${reload}; then ${restore}; exit ${RELOAD_FAILED}; fi`,
@@ -416,7 +416,7 @@ export async function applySwitch(inputs: ProxySwitchInputs, previous?: SwitchSt
     /** Puts back the config this switch replaced (kept beside it) and proves nginx serves it again. */
     async function rollBack(to: SwitchState): Promise<string> {
         const images = inputs.verification!.images;
-        const restore = await inProxy(proxy, route, `${files.restore} && ${files.reload}`);
+        const restore = await inProxy(proxy, route, files.restoreAndReload);
         if (restore.code !== 0) {
             return `restoring ${describeServed(to, images)} failed too (${lastLine(restore.stderr || restore.stdout)}): ${inputs.color} still serves`;
         }
@@ -481,7 +481,7 @@ export async function applySwitch(inputs: ProxySwitchInputs, previous?: SwitchSt
             const firstSeen = await confirmVersion(at, rendered.version, inputs.confirmTimeoutMs ?? 10000);
             firstAnswerMs = confirmStarted - signalled + firstSeen;
         } catch (err) {
-            const restore = await inProxy(proxy, route, `${files.restore} && ${files.reload}`);
+            const restore = await inProxy(proxy, route, files.restoreAndReload);
             await sleep(SETTLE_MS); // let the workers of the failed config stop accepting
             const restored =
                 restore.code === 0 ? "previous config restored" : `restore failed too: ${lastLine(restore.stderr)}`;

@@ -17,10 +17,10 @@ export type InProxy = (command: string) => Promise<RunResult>;
 /** How often the log is read: a bad release is undone within about this long of going bad. */
 export const POLL_MS = 500;
 
-/** Before the reload: an empty log, and the marker that makes nginx write it (its workers must see it). */
-export const START_ANSWERS =
-    `mkdir -p ${VERIFY_DIR} && chmod 755 ${VERIFY_DIR} && : > ${VERIFY_LOG} && ` +
-    `touch ${VERIFY_MARKER} && chmod 644 ${VERIFY_MARKER}`;
+/** The log's directory, where nginx's workers (not root) must see the marker. */
+export const MAKE_VERIFY_DIR = `mkdir -p ${VERIFY_DIR} && chmod 755 ${VERIFY_DIR}`;
+/** Before the reload: an empty log, and the marker that makes nginx write it. */
+export const START_ANSWERS = `${MAKE_VERIFY_DIR} && : > ${VERIFY_LOG} && touch ${VERIFY_MARKER} && chmod 644 ${VERIFY_MARKER}`;
 /** After the window, whatever its outcome: nginx stops logging and the log is emptied. */
 export const STOP_ANSWERS = `rm -f ${VERIFY_MARKER}; : > ${VERIFY_LOG}`;
 
