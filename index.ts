@@ -1,56 +1,32 @@
-import * as pulumi from "./components/sdk";
-import { ConfigError, parseSettings, Settings, validateStackName } from "./components/config";
-import { Engine } from "./components/engine";
-import { findSite } from "./components/engines/address";
-import { selectEngine } from "./components/engines/select";
-import { Site } from "./components/site";
-import { BlueGreenService } from "./components/service";
+// The stack program: reads this stack's config (Pulumi.<stack>.yaml, keys `bluegreen:<key>`) and
+// builds one Proxy and one App, both named after the stack (Docker objects `<stack>-proxy`,
+// `<stack>-blue`, `<stack>-green`, `<stack>-net`). Your own program uses the same API
+// (components/index.ts, examples/typescript/).
+import { App, Proxy } from "./components";
+import { previousApp, previousProxyChildren } from "./components/program/previousLayout";
+import { readStackConfig } from "./components/program/stackConfig";
 
-function setup(): { stack: string; settings: Settings; engine: Engine; site: Site } {
-    const config = new pulumi.Config("bluegreen");
-    try {
-        const stack = validateStackName(pulumi.getStack());
-        const settings = parseSettings((key) => (SECRET_KEYS.has(key) ? secretConfig(key) : config.get(key)));
-        const site = findSite();
-        return { stack, settings, site, engine: selectEngine(stack, settings, site) };
-    } catch (err) {
-        // One line, no stack trace: nothing has been touched yet.
-        throw err instanceof ConfigError ? new pulumi.RunError(err.message) : err;
-    }
-}
+const { stack, settings, proxy: proxyArgs, app: appArgs } = readStackConfig();
 
-/** Keys that hold passwords or private keys: refused unless set with --secret. */
-const SECRET_KEYS = new Set(["registryAuth", "tlsKey"]);
+// Stacks deployed before the Proxy/App API keep every container: see previousLayout.ts.
+const proxy = new Proxy(stack, proxyArgs, { transformations: [previousProxyChildren(stack)] });
+const app = new App(stack, { proxy, ...appArgs }, { aliases: previousApp() });
 
-/** A value that must be a secret (it holds passwords), read without the SDK's plain-read warning. */
-function secretConfig(key: string): string | undefined {
-    const runtimeConfig = require("@pulumi/pulumi/runtime/config") as {
-        getConfig(key: string): string | undefined;
-        isConfigSecret(key: string): boolean;
-    };
-    const value = runtimeConfig.getConfig(`bluegreen:${key}`);
-    if (value !== undefined && value !== "" && !runtimeConfig.isConfigSecret(`bluegreen:${key}`)) {
-        const example = key === "tlsKey" ? `-- "$(cat key.pem)"` : `'<json>'`;
-        throw new ConfigError(`bluegreen:${key} must be set as a secret: pulumi config set --secret ${key} ${example}`);
-    }
-    return value;
-}
-
-const service = new BlueGreenService("bluegreen", setup());
-
-export const liveColor = service.liveColor;
-export const liveImage = service.liveImage;
-export const standbyColor = service.standbyColor;
-export const standbyImage = service.standbyImage;
-export const url = service.url;
-export const blueUrl = service.blueUrl;
-export const greenUrl = service.greenUrl;
-export const proxyConfigVersion = service.proxyConfigVersion;
-export const httpsUrl = service.httpsUrl;
-export const certificate = service.certificate;
-export const maintenance = service.maintenance;
-export const canary = service.canary;
-export const verification = service.verification;
-export const engine = service.engine;
-export const blueDigest = service.digests.blue;
-export const greenDigest = service.digests.green;
+// HTTPS outputs only when HTTPS is on: an undefined stack output is a warning on every update.
+export = {
+    liveColor: app.liveColor,
+    liveImage: app.liveImage,
+    standbyColor: app.standbyColor,
+    standbyImage: app.standbyImage,
+    url: app.url,
+    blueUrl: app.blueUrl,
+    greenUrl: app.greenUrl,
+    proxyConfigVersion: app.proxyConfigVersion,
+    ...(settings.tls ? { httpsUrl: app.httpsUrl, certificate: app.certificate } : {}),
+    maintenance: app.maintenance,
+    canary: app.canary,
+    verification: app.verification,
+    engine: app.engine,
+    blueDigest: app.digests.apply((d) => d.blue),
+    greenDigest: app.digests.apply((d) => d.green),
+};

@@ -4,7 +4,7 @@
 // generated where that stack's clients are: here, or inside the host's namespace) that must lose
 // nothing. Prints a table and writes bench/results/remote.{md,json}.
 import * as childProcess from "child_process";
-import { EngineName } from "../components/engine";
+import { EngineName } from "../components/core/engineRules";
 import { stackConfig } from "../scripts/stackFiles";
 import { LoadResult, startLoad } from "../test/support/hey";
 import { remoteHost } from "../test/support/remote";

@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { EngineName, ENGINE_NAMES } from "../components/engine";
+import { EngineName, ENGINE_NAMES } from "../components/core/engineRules";
 
 const RESULTS = path.resolve(__dirname, "../../bench/results");
 

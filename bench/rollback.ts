@@ -6,7 +6,7 @@
 // Prints a table and writes bench/results/rollback.{md,json}.
 import * as childProcess from "child_process";
 import * as http from "http";
-import { EngineName } from "../components/engine";
+import { EngineName } from "../components/core/engineRules";
 import { benchEngines, benchLog, envNumber, machine, writeResults } from "./report";
 import { percentile } from "./scenario";
 import { createTestStack, sampleConfig, TestStack } from "../test/support/stack";

@@ -7,7 +7,7 @@ import * as childProcess from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { EngineName } from "../components/engine";
+import { EngineName } from "../components/core/engineRules";
 import { stackConfig } from "../scripts/stackFiles";
 import { LoadResult, startLoad } from "../test/support/hey";
 import { benchEngines, benchLog, envNumber, machine, writeResults } from "./report";

@@ -1,7 +1,7 @@
 // `make bench`: swaps under GET and POST keep-alive load through the real stack, against a
 // no-swap baseline and a naive in-place replacement. Prints a table, writes bench/results/.
-import { docker, dockerOk } from "../components/providers/docker";
-import { EngineName } from "../components/engine";
+import { docker, dockerOk } from "../components/runtime/docker";
+import { EngineName } from "../components/core/engineRules";
 import { benchEngines, benchLog, envNumber, machine, writeResults } from "./report";
 import {
     CONNECTIONS_PER_METHOD,

@@ -4,13 +4,13 @@
 // POST keep-alive load. Runs inside the manager's network namespace:
 //   bash scripts/swarm-harness.sh up 2 && bash scripts/swarm-harness.sh on 1 -- node bin/bench/swarm.js
 // Prints a table and writes bench/results/swarm.{md,json}.
-import { docker, dockerOk } from "../components/providers/docker";
-import { probe, sleep } from "../components/providers/probe";
-import { renderProxyConfig, NGINX_CONF_PATH, PROXY_LISTEN_PORT } from "../components/nginx";
+import { docker, dockerOk } from "../components/runtime/docker";
+import { probe, sleep } from "../components/runtime/probe";
+import { renderProxyConfig, NGINX_CONF_PATH, PROXY_LISTEN_PORT } from "../components/core/nginx";
 import { LoadResult } from "../test/support/hey";
 import { createTestStack, sampleConfig } from "../test/support/stack";
 import { nodesOf } from "../test/support/swarm";
-import { serviceContainers } from "../components/providers/docker";
+import { serviceContainers } from "../components/runtime/docker";
 import { removeService } from "../components/providers/swarmService";
 import { benchLog, envNumber, machine, writeResults } from "./report";
 import {

@@ -1,58 +1,285 @@
+// The edge of a blue/green deployment: nginx on a Docker network, publishing the public ports, with
+// HTTPS from a given certificate or from ACME. Apps (components/app.ts) run behind it.
 import * as pulumi from "./sdk";
-import { NGINX_CONF_PATH, PROXY_LISTEN_PORT, renderPlaceholderConfig, TLS_LISTEN_PORT } from "./nginx";
-import { containerName, MANAGED_LABEL } from "./names";
-import { ContainerHandle, Engine, ImageHandle } from "./engine";
+import { secretLogins, settingsOf } from "./args";
+import { AcmeAgent } from "./acmeAgent";
+import { Color } from "./core/color";
+import { MANAGED_LABEL, loopbackUrl, networkName } from "./core/names";
+import {
+    ENGINE_SETTINGS,
+    ORCHESTRATORS,
+    parseProxySettings,
+    PROXY_DEFAULTS,
+    ProxySettings,
+} from "./core/proxySettings";
+import type { Site } from "./core/site";
+import { componentSubject, Subject } from "./core/subject";
+import { validateChoice, validateDockerName, type RegistryLogins } from "./core/validate";
+import { Engine as ContainerEngine, NetworkHandle } from "./engines/engine";
+import { deploymentTarget } from "./engines/select";
+import { ProxyContainer } from "./proxyContainer";
+import { SwarmProxy } from "./swarmProxy";
+import { ConfigError } from "./core/configError";
+import { CertificateInfo, daysLeft, EXPIRY_WARNING_DAYS } from "./core/certificates";
+
+/** Which engine maps containers to resources: the docker CLI, or the @pulumi/docker provider. */
+export const Engine = { Auto: "auto", DockerProvider: "docker-provider", DockerCli: "docker-cli" } as const;
+export type Engine = (typeof Engine)[keyof typeof Engine];
+
+/** Where the proxy and its apps run: containers on one Docker engine, or services on a Docker Swarm. */
+export const Orchestrator = { Docker: "docker", Swarm: "swarm" } as const;
+export type Orchestrator = (typeof Orchestrator)[keyof typeof Orchestrator];
+
+/** A registry login. */
+export interface RegistryLogin {
+    readonly username: pulumi.Input<string>;
+    readonly password: pulumi.Input<string>;
+}
 
 export interface ProxyArgs {
-    /** Stack name; the container is called `<stack>-proxy`. */
-    readonly stack: string;
-    /** Maps the proxy's image and container to resources (see components/engine.ts). */
-    readonly engine: Engine;
-    /** nginx image (>= 1.27.4 for lossless reloads); pulled when missing. */
-    readonly image: string;
-    /** Docker network shared with the colours. */
-    readonly network: pulumi.Input<string>;
-    /** Public port, published on all host addresses. */
-    readonly publicPort: number;
-    /** HTTPS port, published on all host addresses from the start, so turning TLS on keeps the container. */
-    readonly httpsPort: number;
+    /** The HTTP port nginx is published on, on every host address. Default 8080. */
+    readonly publicPort?: pulumi.Input<number>;
+    /** The HTTPS port, published from the start so turning HTTPS on or off never recreates nginx. Default 8443. */
+    readonly httpsPort?: pulumi.Input<number>;
+    /** The nginx image (1.27.4 or newer, for reloads that drop no connection). Default `nginx:1.28.0`. */
+    readonly image?: pulumi.Input<string>;
+    /** Logins for the image's registry, by registry host, when the Docker client has none; pass them as a secret. Default none. */
+    readonly registryAuth?: pulumi.Input<Record<string, RegistryLogin>>;
+    /** The PEM certificate chain HTTPS serves, the server's certificate first. Default none: no HTTPS, unless ACME is set. */
+    readonly tlsCertificate?: pulumi.Input<string>;
+    /** The certificate's unencrypted PEM private key; pass it as a secret. Required with `tlsCertificate`. Default none. */
+    readonly tlsKey?: pulumi.Input<string>;
+    /** Names the certificate must cover (checked before anything changes); with ACME, the names to certify. Default none. */
+    readonly tlsHostnames?: pulumi.Input<string[]>;
+    /** Answer plain HTTP with a 301 to HTTPS (but ACME challenges and the version endpoint). Default true. */
+    readonly tlsRedirect?: pulumi.Input<boolean>;
+    /** An ACME account's email: certificates for `tlsHostnames` from an ACME directory, obtained and renewed by an agent beside nginx. Default none. */
+    readonly tlsAcmeEmail?: pulumi.Input<string>;
+    /** The ACME directory's URL. Default Let's Encrypt's (https://acme-v02.api.letsencrypt.org/directory). */
+    readonly tlsAcmeDirectory?: pulumi.Input<string>;
+    /** PEM roots the ACME directory's own HTTPS chains to, for a private ACME server. Default the system's. */
+    readonly tlsAcmeDirectoryCa?: pulumi.Input<string>;
+    /** The ACME agent's image (built from images/acme by make setup). Default `bluegreen-acme:local`. */
+    readonly acmeImage?: pulumi.Input<string>;
+    /**
+     * Which engine maps containers to resources. A plain value, not an Input: it decides which
+     * resources exist. `auto` keeps a deployed proxy's engine, else takes docker-provider when its
+     * plugins can be had. Default `auto`.
+     */
+    readonly engine?: Engine;
+    /** Containers on one Docker engine, or services on a swarm (DOCKER_HOST names a manager). A plain value. Default `docker`. */
+    readonly orchestrator?: Orchestrator;
 }
 
 /**
- * The nginx container. It starts with a placeholder config (503) and is never recreated by a
- * colour switch: the proxy switch rewrites its config and reloads it in place.
+ * nginx in front of blue/green apps: a container (or on a swarm a service pinned to the manager)
+ * on a Docker network of its own, publishing `publicPort` and `httpsPort`. It starts with a
+ * placeholder page (503) and is never recreated by a release: each App's switch rewrites its
+ * config and reloads it. Docker objects are named from the component's name: `<name>-proxy`,
+ * `<name>-net` (and `<name>-acme` with ACME). Where Docker runs is DOCKER_HOST, else the current
+ * docker context.
  */
 export class Proxy extends pulumi.ComponentResource {
-    public readonly image: ImageHandle;
-    public readonly container: ContainerHandle;
-    /** Changes whenever the proxy's container does: the switch then applies its config again. */
-    public readonly revision: pulumi.Output<string>;
-    public readonly name: string;
+    /** The public URL on this machine (`http://127.0.0.1:<publicPort>`). */
+    public readonly url: pulumi.Output<string>;
+    /** The HTTPS URL on this machine when HTTPS is on (the certificate may name other hosts). */
+    public readonly httpsUrl: pulumi.Output<string | undefined>;
+    /** The Docker network nginx and the apps share; other containers may join it. */
+    public readonly networkName: pulumi.Output<string>;
+    /** The engine that maps containers to resources: `docker-cli` or `docker-provider`. */
+    public readonly engine: pulumi.Output<string>;
 
-    constructor(name: string, args: ProxyArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: ProxyArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         super("bluegreen:index:Proxy", name, {}, opts);
+        const subject = componentSubject("Proxy", name);
+        // What decides the resources is checked now, in one line, before any child exists.
+        const plain = oneLine(() => ({
+            name: validateDockerName(subject.name("name"), name),
+            engine: validateChoice(subject.name("engine"), args.engine ?? PROXY_DEFAULTS.engine, ENGINE_SETTINGS),
+            orchestrator: validateChoice(
+                subject.name("orchestrator"),
+                args.orchestrator ?? PROXY_DEFAULTS.orchestrator,
+                ORCHESTRATORS,
+            ),
+        }));
+        const { registryAuth, ...rest } = args;
+        const validated = settingsOf(rest, (read) => parseProxySettings(read, subject));
+        const settings = validated.output;
+        const { site, engine } = oneLine(() => deploymentTarget(name, plain));
+        const swarm = plain.orchestrator === "swarm";
 
-        this.name = containerName(args.stack, "proxy");
-        this.image = args.engine.image(`${name}-image`, { ref: args.image }, { parent: this });
-        this.container = args.engine.container(
-            `${name}-container`,
+        const network = engine.network(
+            `${name}-network`,
             {
-                name: this.name,
-                network: args.network,
-                ports: [
-                    { hostIp: "0.0.0.0", hostPort: args.publicPort, containerPort: PROXY_LISTEN_PORT },
-                    { hostIp: "0.0.0.0", hostPort: args.httpsPort, containerPort: TLS_LISTEN_PORT },
-                ],
-                labels: { [MANAGED_LABEL]: args.stack, "io.bluegreen.role": "proxy" },
-                restart: "unless-stopped",
-                files: [{ path: NGINX_CONF_PATH, content: renderPlaceholderConfig().text }],
+                name: networkName(name),
+                labels: { [MANAGED_LABEL]: name },
+                driver: swarm ? "overlay" : "bridge",
             },
-            { ...this.image, ref: args.image },
-            { parent: this },
+            // Made once the settings are known good: a bad one leaves everything as it was.
+            { parent: this, dependsOn: settings.apply(() => []) },
         );
+        const image = settings.apply((s) => s.image);
+        const auth = secretLogins(registryAuth);
+        const container = swarm
+            ? undefined
+            : new ProxyContainer(
+                  `${name}-proxy`,
+                  {
+                      name,
+                      engine,
+                      image,
+                      registryAuth: auth,
+                      network: network.name,
+                      publicPort: settings.apply((s) => s.publicPort),
+                      httpsPort: settings.apply((s) => s.httpsPort),
+                  },
+                  { parent: this },
+              );
+        // With ACME, an agent beside nginx (sharing its namespaces) holds the certificate.
+        const acme =
+            args.tlsAcmeEmail !== undefined && container !== undefined
+                ? new AcmeAgent(
+                      `${name}-acme`,
+                      {
+                          name,
+                          engine,
+                          settings: settings.apply((s) => s.tls!.acme!),
+                          domains: settings.apply((s) => s.tls!.hostnames),
+                          proxy: { name: container.containerName, containerId: container.container.containerId },
+                          network: network.name,
+                      },
+                      { parent: this, dependsOn: [container] },
+                  )
+                : undefined;
 
-        this.revision = this.container.containerId;
+        settings.apply((s) => s.tls?.material && warnIfExpiring(s.tls.material.info, subject, this));
+        this.url = settings.apply((s) => loopbackUrl(s.publicPort));
+        this.httpsUrl = settings.apply((s) => (s.tls ? `https://127.0.0.1:${s.httpsPort}` : undefined));
+        this.networkName = network.name;
+        this.engine = pulumi.output(engine.name);
+        PARTS.set(this, {
+            name,
+            subject,
+            engine,
+            site,
+            orchestrator: plain.orchestrator,
+            settings,
+            known: validated.known,
+            network,
+            registryAuth: auth,
+            container,
+            acme,
+            swarmProxy: swarm ? swarmProxyMaker(this, name, engine, settings, network, auth) : undefined,
+            claim: oneAppOnly(name),
+        });
 
-        this.registerOutputs({ containerId: this.container.containerId });
+        this.registerOutputs({
+            url: this.url,
+            httpsUrl: this.httpsUrl,
+            networkName: this.networkName,
+            engine: this.engine,
+        });
+    }
+}
+
+/** What an App needs of its Proxy, kept off the class: a component's properties are its outputs. */
+export interface ProxyParts {
+    /** The component's name: Docker objects are `<name>-proxy`, `<name>-net`. */
+    readonly name: string;
+    readonly subject: Subject;
+    readonly engine: ContainerEngine;
+    readonly site: Site;
+    readonly orchestrator: "docker" | "swarm";
+    readonly settings: pulumi.Output<ProxySettings>;
+    /** The settings as plain values, when every argument was one. */
+    readonly known?: ProxySettings;
+    readonly network: NetworkHandle;
+    readonly registryAuth?: pulumi.Input<RegistryLogins>;
+    /** nginx's container (orchestrator docker). */
+    readonly container?: ProxyContainer;
+    /** The ACME agent beside nginx, when the proxy gets its certificate from ACME. */
+    readonly acme?: AcmeAgent;
+    /**
+     * On a swarm, nginx's service, made for the app behind it: it publishes that app's preview
+     * ports and previews its colours' replicas.
+     */
+    readonly swarmProxy?: (app: SwarmApp) => SwarmProxy;
+    /** Takes the proxy for the app `app`; a second app is refused (its switch would overwrite the first's routes). */
+    readonly claim: (app: string) => void;
+}
+
+/** What a swarm proxy takes from the app behind it. */
+export interface SwarmApp {
+    readonly name: string;
+    readonly previewPorts: Record<Color, pulumi.Input<number>>;
+    readonly appPort: pulumi.Input<number>;
+}
+
+const PARTS = new WeakMap<Proxy, ProxyParts>();
+
+/** The parts of a Proxy of this program, or undefined for anything else. */
+export function proxyParts(proxy: unknown): ProxyParts | undefined {
+    return proxy instanceof Proxy ? PARTS.get(proxy) : undefined;
+}
+
+/** A proxy serves one App: each App's switch renders nginx's whole config. */
+function oneAppOnly(proxy: string): (app: string) => void {
+    let served: string | undefined;
+    return (app) => {
+        if (served !== undefined) {
+            throw new pulumi.RunError(
+                `App ${JSON.stringify(app)}: the Proxy ${JSON.stringify(proxy)} already serves the App ` +
+                    `${JSON.stringify(served)}; give each App a Proxy of its own`,
+            );
+        }
+        served = app;
+    };
+}
+
+/** Makes nginx's swarm service once, for the app behind the proxy (claim() keeps it to one). */
+function swarmProxyMaker(
+    proxy: Proxy,
+    name: string,
+    engine: ContainerEngine,
+    settings: pulumi.Output<ProxySettings>,
+    network: NetworkHandle,
+    registryAuth: pulumi.Input<RegistryLogins> | undefined,
+): (app: SwarmApp) => SwarmProxy {
+    return (app) =>
+        new SwarmProxy(
+            `${name}-proxy`,
+            {
+                name,
+                app: app.name,
+                engine,
+                image: settings.apply((s) => s.image),
+                registryAuth,
+                network: network.name,
+                publicPort: settings.apply((s) => s.publicPort),
+                httpsPort: settings.apply((s) => s.httpsPort),
+                previewPorts: app.previewPorts,
+                appPort: app.appPort,
+            },
+            { parent: proxy },
+        );
+}
+
+/** Runs a check whose ConfigError must reach the user as one line, without a stack trace. */
+export function oneLine<T>(check: () => T): T {
+    try {
+        return check();
+    } catch (err) {
+        throw err instanceof ConfigError ? new pulumi.RunError(err.message) : err;
+    }
+}
+
+/** Preview and up say so when the certificate runs out soon (ACME renews on its own; a file does not). */
+function warnIfExpiring(info: CertificateInfo, subject: Subject, resource: pulumi.Resource): void {
+    const days = daysLeft(info, new Date());
+    if (days < EXPIRY_WARNING_DAYS) {
+        pulumi.log.warn(
+            `${subject.name("tlsCertificate")} expires in ${days} day(s), at ${info.notAfter} (${info.subject}): renew it soon`,
+            resource,
+        );
     }
 }

@@ -1,27 +1,17 @@
+// One colour of an App on a Docker Swarm: its service of replicas and the gate over every one.
 import * as pulumi from "./sdk";
-import { Color } from "./config";
-import { Engine, ImageHandle, ServiceHandle } from "./engine";
-import { containerName, loopbackUrl, MANAGED_LABEL, tasksHost } from "./names";
+import { containerName, loopbackUrl, MANAGED_LABEL, tasksHost } from "./core/names";
+import { Engine, ImageHandle, ServiceHandle } from "./engines/engine";
 import { HealthCheck } from "./providers/healthCheck";
-import { SlotHealth } from "./colorSlot";
+import { SlotArgs } from "./colorSlot";
 import { SwarmProxy } from "./swarmProxy";
 
-export interface SwarmColorSlotArgs extends SlotHealth {
-    /** Stack name; the service is called `<stack>-<color>`. */
-    readonly stack: string;
-    readonly color: Color;
-    /** Maps the colour's image and service to resources (see components/engine.ts). */
+export interface SwarmColorSlotArgs extends SlotArgs {
     readonly engine: Engine;
-    /** Image every replica runs. A change replaces the service (this colour is idle then). */
-    readonly image: string;
-    /** Overlay network shared with the proxy. */
-    readonly network: pulumi.Input<string>;
     /** Tasks of this colour, spread over the swarm's nodes. */
-    readonly replicas: number;
+    readonly replicas: pulumi.Input<number>;
     /** The proxy's preview port for this colour, on the manager's 127.0.0.1. */
-    readonly previewPort: number;
-    /** Whether this colour serves traffic after this update; becoming live re-runs the health check. */
-    readonly live: boolean;
+    readonly previewPort: pulumi.Input<number>;
     /** The proxy: the gate probes the replicas from its task, inside the overlay network. */
     readonly proxy: SwarmProxy;
 }
@@ -34,14 +24,18 @@ export class SwarmColorSlot extends pulumi.ComponentResource {
     public readonly revision: pulumi.Output<string>;
     public readonly healthCheck: HealthCheck;
     /** This colour through the proxy's preview port, bypassing the live switch. */
-    public readonly url: string;
+    public readonly url: pulumi.Output<string>;
 
     constructor(name: string, args: SwarmColorSlotArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bluegreen:index:SwarmColorSlot", name, {}, opts);
 
-        const service = containerName(args.stack, args.color);
-        this.url = loopbackUrl(args.previewPort);
-        this.image = args.engine.image(`${name}-image`, { ref: args.image }, { parent: this });
+        const service = containerName(args.name, args.color);
+        this.url = pulumi.output(args.previewPort).apply(loopbackUrl);
+        this.image = args.engine.image(
+            `${name}-image`,
+            { ref: args.image, registryAuth: args.registryAuth },
+            { parent: this },
+        );
         this.service = args.engine.service(
             `${name}-service`,
             {
@@ -49,7 +43,7 @@ export class SwarmColorSlot extends pulumi.ComponentResource {
                 network: args.network,
                 replicas: args.replicas,
                 ports: [],
-                labels: { [MANAGED_LABEL]: args.stack, "io.bluegreen.color": args.color },
+                labels: { [MANAGED_LABEL]: args.name, "io.bluegreen.color": args.color },
                 onManager: false,
                 files: [],
             },
@@ -61,20 +55,22 @@ export class SwarmColorSlot extends pulumi.ComponentResource {
             `${name}-health`,
             {
                 color: args.color,
-                url: `http://${tasksHost(args.stack, args.color)}:${args.appPort}${args.healthPath}`,
+                url: pulumi.interpolate`http://${tasksHost(args.name, args.color)}:${args.appPort}${args.healthPath}`,
                 timeoutSeconds: args.healthTimeoutSeconds,
                 intervalMs: args.healthIntervalMs,
                 threshold: args.healthyThreshold,
                 containerId: this.revision,
                 live: args.live,
-                replicaSet: pulumi.output(args.network).apply((network) => ({
-                    service,
-                    network,
-                    probeFrom: args.proxy.name,
-                    port: args.appPort,
-                    path: args.healthPath,
-                    replicas: args.replicas,
-                })),
+                replicaSet: pulumi
+                    .all([args.network, args.appPort, args.healthPath, args.replicas])
+                    .apply(([network, port, path, replicas]) => ({
+                        service,
+                        network,
+                        probeFrom: args.proxy.serviceName,
+                        port,
+                        path,
+                        replicas,
+                    })),
             },
             { parent: this, dependsOn: [args.proxy.service.resource] },
         );

@@ -1,48 +1,54 @@
+// The nginx service of a Proxy on a Docker Swarm (orchestrator swarm).
 import * as pulumi from "./sdk";
-import { Color } from "./config";
-import { Engine, ImageHandle, ServiceHandle } from "./engine";
-import { containerName, MANAGED_LABEL, tasksHost } from "./names";
+import { Color } from "./core/color";
+import { containerName, MANAGED_LABEL, tasksHost } from "./core/names";
 import {
     PREVIEW_LISTEN_PORTS,
     PROXY_LISTEN_PORT,
     renderPlaceholderConfig,
     SwarmRouting,
     TLS_LISTEN_PORT,
-} from "./nginx";
+} from "./core/nginx";
+import type { RegistryLogins } from "./core/validate";
+import { Engine, ImageHandle, ServiceHandle } from "./engines/engine";
 
 /** Where the proxy's config lives on a swarm: a volume on the manager, so a restarted task keeps it. */
 export const SWARM_CONF_DIR = "/etc/nginx/bluegreen";
 export const SWARM_CONF_PATH = `${SWARM_CONF_DIR}/nginx.conf`;
 
-/** nginx's routes on a swarm: both colours' replicas by DNS, one preview server each. */
-export function swarmRouting(stack: string): SwarmRouting {
+/** nginx's routes on a swarm to the app `app`: both colours' replicas by DNS, one preview server each. */
+export function swarmRouting(app: string): SwarmRouting {
     const colors: Color[] = ["blue", "green"];
     return {
         previews: colors.map((color) => ({
             color,
-            host: tasksHost(stack, color),
+            host: tasksHost(app, color),
             listen: PREVIEW_LISTEN_PORTS[color],
         })),
     };
 }
 
 export interface SwarmProxyArgs {
-    /** Stack name; the service is called `<stack>-proxy`. */
-    readonly stack: string;
-    /** Maps the proxy's image and service to resources (see components/engine.ts). */
+    /** The proxy's name; the service is called `<name>-proxy`. */
+    readonly name: string;
+    /** The app behind it, whose colours' replicas it previews. */
+    readonly app: string;
+    /** Maps the proxy's image and service to resources (see components/engines/engine.ts). */
     readonly engine: Engine;
     /** nginx image (>= 1.27.4 for lossless reloads, >= 1.27.3 for `resolve`); needs `sh` and `base64`. */
-    readonly image: string;
+    readonly image: pulumi.Input<string>;
+    /** Logins for the image's registry, if the Docker client has none. */
+    readonly registryAuth?: pulumi.Input<RegistryLogins>;
     /** Overlay network shared with the colours. */
     readonly network: pulumi.Input<string>;
     /** Public port, published in host mode on the manager. */
-    readonly publicPort: number;
+    readonly publicPort: pulumi.Input<number>;
     /** HTTPS port, published in host mode on the manager from the start. */
-    readonly httpsPort: number;
+    readonly httpsPort: pulumi.Input<number>;
     /** Preview ports of the colours, published in host mode on the manager. */
-    readonly previewPorts: Record<Color, number>;
+    readonly previewPorts: Record<Color, pulumi.Input<number>>;
     /** Port the app listens on inside its containers. */
-    readonly appPort: number;
+    readonly appPort: pulumi.Input<number>;
 }
 
 /**
@@ -55,17 +61,27 @@ export class SwarmProxy extends pulumi.ComponentResource {
     public readonly service: ServiceHandle;
     /** Changes whenever the proxy's service does (its config volume outlives task restarts). */
     public readonly revision: pulumi.Output<string>;
-    public readonly name: string;
+    /** The service's name. */
+    public readonly serviceName: string;
 
     constructor(name: string, args: SwarmProxyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bluegreen:index:SwarmProxy", name, {}, opts);
 
-        this.name = containerName(args.stack, "proxy");
-        this.image = args.engine.image(`${name}-image`, { ref: args.image }, { parent: this });
+        this.serviceName = containerName(args.name, "proxy");
+        this.image = args.engine.image(
+            `${name}-image`,
+            { ref: args.image, registryAuth: args.registryAuth },
+            { parent: this },
+        );
+        const placeholder = pulumi
+            .output(args.appPort)
+            .apply((port) => [
+                { path: SWARM_CONF_PATH, content: renderPlaceholderConfig(swarmRouting(args.app), port).text },
+            ]);
         this.service = args.engine.service(
             `${name}-service`,
             {
-                name: this.name,
+                name: this.serviceName,
                 network: args.network,
                 replicas: 1,
                 ports: [
@@ -74,14 +90,9 @@ export class SwarmProxy extends pulumi.ComponentResource {
                     { published: args.previewPorts.blue, target: PREVIEW_LISTEN_PORTS.blue },
                     { published: args.previewPorts.green, target: PREVIEW_LISTEN_PORTS.green },
                 ],
-                labels: { [MANAGED_LABEL]: args.stack, "io.bluegreen.role": "proxy" },
+                labels: { [MANAGED_LABEL]: args.name, "io.bluegreen.role": "proxy" },
                 onManager: true,
-                files: [
-                    {
-                        path: SWARM_CONF_PATH,
-                        content: renderPlaceholderConfig(swarmRouting(args.stack), args.appPort).text,
-                    },
-                ],
+                files: placeholder,
                 filesDir: SWARM_CONF_DIR,
                 command: ["nginx", "-c", SWARM_CONF_PATH, "-g", "daemon off;"],
             },

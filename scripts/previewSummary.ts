@@ -1,7 +1,7 @@
 // Turns `pulumi preview --json` into the short human summary of a release. Pure: tested on
 // recorded previews; scripts/cli.ts runs the preview and prints the result.
-import { Color } from "../components/config";
-import { classifyTransition, describeTransition, ReleaseState } from "../components/release";
+import { Color } from "../components/core/color";
+import { classifyTransition, describeTransition, ReleaseState } from "../components/core/release";
 
 export interface PreviewStep {
     readonly op: string;

@@ -39,6 +39,9 @@ run_suite "acme agent (go test)" go_suite
 for engine in "${engines[@]}"; do
     BLUEGREEN_ENGINE=$engine run_suite "e2e ($engine)" npm run --silent test:e2e
 done
+# The package as a library: a program of its own installs the tarball; a stack deployed by the
+# previous main upgrades (both engines inside the suite).
+run_suite "library" npm run --silent test:library
 
 # The remote suite deploys from here to a Docker host reachable only over SSH (DOCKER_HOST=ssh://…).
 if bash scripts/remote-harness.sh up; then

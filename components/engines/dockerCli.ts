@@ -1,19 +1,20 @@
 // The docker-CLI engine: each spec becomes one of this project's dynamic providers, which drive the
 // docker CLI (so DOCKER_HOST and docker contexts work). Needs no resource plugin.
-import { Engine, imageDigest, pinnedNode, seededCommand, SwarmTarget } from "../engine";
-import { registryHost } from "../imageRef";
+import { Engine, imageDigest } from "./engine";
+import { registryHost } from "../core/imageRef";
+import { pinnedNode, seededCommand, SwarmTarget } from "../core/engineRules";
 import { Container } from "../providers/container";
-import { Image, RegistryAuth } from "../providers/image";
+import { Image } from "../providers/image";
 import { Network } from "../providers/network";
 import { SmokeTest } from "../providers/smokeTest";
 import { SwarmService } from "../providers/swarmService";
 import * as pulumi from "../sdk";
 
-export function dockerCliEngine(registryAuth?: pulumi.Input<RegistryAuth>, swarm?: SwarmTarget): Engine {
+export function dockerCliEngine(swarm?: SwarmTarget): Engine {
     return {
         name: "docker-cli",
         image(name, spec, opts) {
-            const image = new Image(name, { ref: spec.ref, registryAuth }, opts);
+            const image = new Image(name, { ref: spec.ref, registryAuth: spec.registryAuth }, opts);
             return { resource: image, imageId: image.imageId, digest: imageDigest(image) };
         },
         network(name, spec, opts) {
@@ -31,7 +32,7 @@ export function dockerCliEngine(registryAuth?: pulumi.Input<RegistryAuth>, swarm
                     ...(spec.namespacesOf ? { namespacesOf: spec.namespacesOf } : {}),
                     ...(spec.volumes ? { volumes: spec.volumes } : {}),
                     ...(spec.env ? { env: spec.env } : {}),
-                    ports: spec.ports,
+                    ports: pulumi.output(spec.ports),
                     labels: spec.labels,
                     restart: spec.restart,
                     seedFiles: spec.files,
@@ -41,21 +42,21 @@ export function dockerCliEngine(registryAuth?: pulumi.Input<RegistryAuth>, swarm
             return { resource: container, containerId: container.containerId };
         },
         service(name, spec, image, opts) {
-            const { command, env } = seededCommand(spec);
+            const seeded = pulumi.output(spec.files).apply((files) => seededCommand({ files, command: spec.command }));
             const service = new SwarmService(
                 name,
                 {
                     name: spec.name,
                     image: image.ref,
                     imageId: image.imageId,
-                    resolveImage: registryHost(image.ref) !== undefined,
+                    resolveImage: pulumi.output(image.ref).apply((ref) => registryHost(ref) !== undefined),
                     network: spec.network,
                     replicas: spec.replicas,
-                    ports: spec.ports,
+                    ports: pulumi.output(spec.ports),
                     labels: spec.labels,
                     nodeId: pinnedNode(spec, swarm),
-                    command: command ?? [],
-                    env,
+                    command: seeded.apply((s) => s.command ?? []),
+                    env: seeded.apply((s) => s.env),
                     filesDir: spec.filesDir ?? "",
                 },
                 opts,

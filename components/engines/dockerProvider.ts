@@ -2,12 +2,13 @@
 // the smoke test), for machines where those resource plugins are installed or can be downloaded.
 // The resources are registered by token (packageResources.ts), without loading the packages' modules.
 import * as packaged from "./packageResources";
-import { Engine, ENGINE_LABEL, imageDigest, pinnedNode, seededCommand, SwarmTarget } from "../engine";
-import { RegistryAuth } from "../providers/image";
+import { Engine, imageDigest } from "./engine";
+import { ENGINE_LABEL, pinnedNode, seededCommand, SwarmTarget } from "../core/engineRules";
+import type { RegistryLogins } from "../core/validate";
 import { SmokeTest } from "../providers/smokeTest";
-import { filesVolume } from "../names";
-import { Site } from "../site";
-import { SSH_MUX_OPTIONS, sshMuxEnabled } from "../providers/sshMux";
+import { filesVolume } from "../core/names";
+import { Site } from "../core/site";
+import { SSH_MUX_OPTIONS, sshMuxEnabled } from "../runtime/sshMux";
 import * as pulumi from "../sdk";
 
 /** On a service's task containers: the image ID the manager resolved its reference to. */
@@ -23,47 +24,66 @@ function labelList(labels: Record<string, string>) {
     return Object.entries(labels).map(([label, value]) => ({ label, value }));
 }
 
-export function dockerProviderEngine(
-    registryAuth?: pulumi.Input<RegistryAuth>,
-    swarm?: SwarmTarget,
-    site?: Site,
-): Engine {
-    let provider: pulumi.ProviderResource | undefined;
+export function dockerProviderEngine(swarm?: SwarmTarget, site?: Site): Engine {
     // A remote engine's address (from DOCKER_HOST or the docker context, as the docker CLI finds it)
-    // and registry logins beyond the Docker client's own config go on an explicit provider. A local
-    // engine without logins keeps the default provider, so deployed stacks see no provider change.
+    // goes on an explicit provider that every resource uses. A local engine keeps the default
+    // provider, so deployed stacks see no provider change.
     const remote = site?.kind === "remote" ? site : undefined;
-    const withProvider = (name: string, opts: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions => {
-        if (registryAuth === undefined && remote === undefined) {
+    const address = remote
+        ? {
+              host: remote.address,
+              ...(remote.ssh && sshMuxEnabled() ? { sshOpts: [...SSH_MUX_OPTIONS] } : {}),
+          }
+        : {};
+    let shared: pulumi.ProviderResource | undefined;
+    // Registry logins beyond the Docker client's own config are the provider's, not a pull's: each
+    // set of logins (an app's) gets a provider of its own, named after the first image that needs it.
+    const withLogins = new Map<pulumi.Input<RegistryLogins>, pulumi.ProviderResource>();
+    const withProvider = (
+        name: string,
+        opts: pulumi.CustomResourceOptions,
+        registryAuth?: pulumi.Input<RegistryLogins>,
+    ): pulumi.CustomResourceOptions => {
+        if (registryAuth !== undefined) {
+            let provider = withLogins.get(registryAuth);
+            if (provider === undefined) {
+                provider = packaged.dockerProvider(
+                    `${name}-docker`,
+                    {
+                        ...address,
+                        registryAuth: pulumi
+                            .output(registryAuth)
+                            .apply((auth) =>
+                                Object.entries(auth).map(([host, login]) => ({ address: host, ...login })),
+                            ),
+                    },
+                    { parent: opts.parent },
+                );
+                withLogins.set(registryAuth, provider);
+            }
+            return { ...opts, provider };
+        }
+        if (remote === undefined) {
             return opts;
         }
-        provider ??= packaged.dockerProvider(
-            `${name}-docker`,
-            {
-                ...(remote
-                    ? {
-                          host: remote.address,
-                          ...(remote.ssh && sshMuxEnabled() ? { sshOpts: [...SSH_MUX_OPTIONS] } : {}),
-                      }
-                    : {}),
-                ...(registryAuth === undefined
-                    ? {}
-                    : {
-                          registryAuth: pulumi
-                              .output(registryAuth)
-                              .apply((auth) => Object.entries(auth).map(([address, login]) => ({ address, ...login }))),
-                      }),
-            },
-            { parent: opts.parent },
-        );
-        return { ...opts, provider };
+        shared ??= packaged.dockerProvider(`${name}-docker`, address, { parent: opts.parent });
+        return { ...opts, provider: shared };
     };
     return {
         name: "docker-provider",
         image(name, spec, opts) {
             // Kept on the engine when the stack moves on: the standby and a rollback may still need it.
-            const image = packaged.remoteImage(name, { name: spec.ref, keepLocally: true }, withProvider(name, opts));
-            return { resource: image, imageId: image.imageId, digest: imageDigest(image) };
+            const image = packaged.remoteImage(
+                name,
+                { name: spec.ref, keepLocally: true },
+                withProvider(name, opts, spec.registryAuth),
+            );
+            return {
+                resource: image,
+                imageId: image.imageId,
+                digest: imageDigest(image),
+                registryAuth: spec.registryAuth,
+            };
         },
         network(name, spec, opts) {
             const overlay = spec.driver === "overlay";
@@ -74,8 +94,7 @@ export function dockerProviderEngine(
                     labels: labelList(spec.labels),
                     ...(overlay ? { driver: "overlay", attachable: true } : {}),
                 },
-                // Needs no registry login: only a remote engine puts it on the explicit provider.
-                remote ? withProvider(name, opts) : opts,
+                withProvider(name, opts),
             );
             return { resource: network, name: network.name };
         },
@@ -92,16 +111,26 @@ export function dockerProviderEngine(
                           }
                         : { networksAdvanced: [{ name: spec.network }] }),
                     ...(spec.volumes
-                        ? { volumes: spec.volumes.map((v) => ({ volumeName: v.name, containerPath: v.path })) }
+                        ? {
+                              volumes: pulumi
+                                  .output(spec.volumes)
+                                  .apply((vs) => vs.map((v) => ({ volumeName: v.name, containerPath: v.path }))),
+                          }
                         : {}),
-                    ...(spec.env ? { envs: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`) } : {}),
+                    ...(spec.env
+                        ? {
+                              envs: pulumi
+                                  .output(spec.env)
+                                  .apply((env) => Object.entries(env).map(([k, v]) => `${k}=${v}`)),
+                          }
+                        : {}),
                     ports: spec.ports.map((p) => ({ internal: p.containerPort, external: p.hostPort, ip: p.hostIp })),
                     labels: labelList({ ...spec.labels, [ENGINE_LABEL]: "docker-provider" }),
                     restart: spec.restart,
                     uploads: spec.files.map((f) => ({ file: f.path, content: f.content })),
                 },
                 {
-                    ...withProvider(name, opts),
+                    ...withProvider(name, opts, image.registryAuth),
                     // Fixed names: the old container must go before the new one can take its name.
                     deleteBeforeReplace: true,
                     // Files matter at the first start only; their owner (the proxy switch) changes them
@@ -112,7 +141,7 @@ export function dockerProviderEngine(
             return { resource: container, containerId: container.id };
         },
         service(name, spec, image, opts) {
-            const { command, env } = seededCommand(spec);
+            const seeded = pulumi.output(spec.files).apply((files) => seededCommand({ files, command: spec.command }));
             const nodeId = pinnedNode(spec, swarm);
             const labels = { ...spec.labels, [ENGINE_LABEL]: "docker-provider" };
             // The files volume as a resource of its own: a mount alone would make it implicitly, and
@@ -122,7 +151,7 @@ export function dockerProviderEngine(
                 ? packaged.volume(
                       `${name}-files`,
                       { name: filesVolume(spec.name), labels: labelList(labels) },
-                      withProvider(name, opts),
+                      withProvider(name, opts, image.registryAuth),
                   )
                 : undefined;
             const service = packaged.service(
@@ -147,8 +176,8 @@ export function dockerProviderEngine(
                             // The image's ID on the manager: a rebuilt tag changes the task spec
                             // (so the service is replaced), and the service waits for the image.
                             labels: image.imageId.apply((id) => labelList({ ...labels, [IMAGE_ID_LABEL]: id })),
-                            ...(command ? { commands: command } : {}),
-                            ...(Object.keys(env).length > 0 ? { env } : {}),
+                            ...(spec.command ? { commands: seeded.apply((s) => s.command ?? []) } : {}),
+                            ...(spec.filesDir ? { env: seeded.apply((s) => s.env) } : {}),
                             ...(spec.filesDir
                                 ? {
                                       mounts: [
@@ -163,7 +192,7 @@ export function dockerProviderEngine(
                     },
                 },
                 {
-                    ...withProvider(name, opts),
+                    ...withProvider(name, opts, image.registryAuth),
                     dependsOn: volume ? [...dependencies(opts.dependsOn), volume] : opts.dependsOn,
                     deleteBeforeReplace: true,
                     replaceOnChanges: ["taskSpec.containerSpec.image"],

@@ -1,14 +1,12 @@
 // Gathers the facts that choose a stack's engine (components/engine.ts, chooseEngine) and builds it.
 // Runs in the program, before any resource: one `docker ps` and a look at the plugin cache.
-import * as childProcess from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Settings } from "../config";
+import { Engine } from "./engine";
 import {
     checkOrchestrator,
     chooseEngine,
-    Engine,
     ENGINE_LABEL,
     EngineFacts,
     EngineName,
@@ -16,13 +14,14 @@ import {
     SwarmInfo,
     swarmTarget,
     SwarmTarget,
-} from "../engine";
-import { ConfigError, Orchestrator } from "../config";
-import { MANAGED_LABEL } from "../names";
-import * as pulumi from "../sdk";
+} from "../core/engineRules";
+import { Orchestrator, ProxySettings } from "../core/proxySettings";
+import { ConfigError } from "../core/configError";
+import { MANAGED_LABEL } from "../core/names";
 import { dockerCliEngine } from "./dockerCli";
-import { dockerEnv } from "../providers/sshMux";
-import { describeEngineFailure, Site } from "../site";
+import { dockerSync } from "../runtime/docker";
+import { describeEngineFailure, Site } from "../core/site";
+import { findSite } from "../runtime/engineAddress";
 
 /** The plugins the npm packages ask for, as `[name, version]`. */
 export function requiredPlugins(): [string, string][] {
@@ -52,22 +51,18 @@ export function runningContainers(
     stack: string,
     site?: Site,
 ): { engines: EngineName[]; orchestrators: Orchestrator[] } {
-    const result = childProcess.spawnSync(
-        "docker",
-        [
-            "ps",
-            "--all",
-            "--filter",
-            `label=${MANAGED_LABEL}=${stack}`,
-            "--format",
-            `{{.Label "${ENGINE_LABEL}"}} {{.Label "com.docker.swarm.service.id"}}`,
-        ],
-        { encoding: "utf8", timeout: 30000, env: dockerEnv() },
-    );
-    if (result.status !== 0) {
+    const result = dockerSync([
+        "ps",
+        "--all",
+        "--filter",
+        `label=${MANAGED_LABEL}=${stack}`,
+        "--format",
+        `{{.Label "${ENGINE_LABEL}"}} {{.Label "com.docker.swarm.service.id"}}`,
+    ]);
+    if (result.code !== 0) {
         if (site?.kind === "remote") {
             // Before anything changes: one line naming the host and what failed (ssh, docker, daemon).
-            throw new ConfigError(describeEngineFailure(site, `${result.stderr ?? ""}${result.error?.message ?? ""}`));
+            throw new ConfigError(describeEngineFailure(site, `${result.stderr}${result.error ?? ""}`));
         }
         return { engines: [], orchestrators: [] }; // no local engine answers: the resources report that themselves
     }
@@ -84,13 +79,9 @@ export function runningContainers(
 /** The swarm DOCKER_HOST (or the docker context) points at, checked to be reachable through a manager. */
 export function findSwarm(): SwarmTarget {
     const address = process.env.DOCKER_HOST || "the default socket";
-    const result = childProcess.spawnSync("docker", ["info", "--format", "{{json .Swarm}}"], {
-        encoding: "utf8",
-        timeout: 30000,
-        env: dockerEnv(),
-    });
-    if (result.status !== 0) {
-        const why = (result.stderr || result.error?.message || "").trim().split("\n").pop();
+    const result = dockerSync(["info", "--format", "{{json .Swarm}}"]);
+    if (result.code !== 0) {
+        const why = (result.stderr || result.error || "").trim().split("\n").pop();
         throw new ConfigError(
             `bluegreen:orchestrator is swarm but the Docker engine at ${address} does not answer: ${why}`,
         );
@@ -110,16 +101,47 @@ export function engineFacts(stack: string, site?: Site): EngineFacts {
     };
 }
 
-/** The engine this run uses, with the registry logins as a secret. */
-export function selectEngine(stack: string, settings: Settings, site: Site): Engine {
-    const facts = engineFacts(stack, site);
+/** The engine a proxy (and its apps) runs on, chosen from its settings and what already runs under `name`. */
+export function selectEngine(
+    name: string,
+    settings: Pick<ProxySettings, "engine" | "orchestrator">,
+    site: Site,
+): Engine {
+    const facts = engineFacts(name, site);
     checkOrchestrator(settings.orchestrator, facts.orchestrators ?? []);
-    const name = chooseEngine(settings.engine, facts);
+    const engine = chooseEngine(settings.engine, facts);
     const swarm = settings.orchestrator === "swarm" ? findSwarm() : undefined;
-    const auth = settings.registryAuth === undefined ? undefined : pulumi.secret(settings.registryAuth);
-    if (name === "docker-provider") {
+    if (engine === "docker-provider") {
         const { dockerProviderEngine } = require("./dockerProvider") as typeof import("./dockerProvider");
-        return dockerProviderEngine(auth, swarm, site);
+        return dockerProviderEngine(swarm, site);
     }
-    return dockerCliEngine(auth, swarm);
+    return dockerCliEngine(swarm);
+}
+
+/** Where a proxy's containers run, and the engine that makes them. */
+export interface DeploymentTarget {
+    readonly site: Site;
+    readonly engine: Engine;
+}
+
+let pinned: DeploymentTarget | undefined;
+
+/**
+ * For unit tests of the resource graph (Pulumi mocks): every Proxy then takes this target instead
+ * of asking Docker. `undefined` ends it.
+ */
+export function pinTarget(target: DeploymentTarget | undefined): void {
+    pinned = target;
+}
+
+/** The target of the proxy `name`: the engine at DOCKER_HOST (or the docker context), and its engine. */
+export function deploymentTarget(
+    name: string,
+    settings: Pick<ProxySettings, "engine" | "orchestrator">,
+): DeploymentTarget {
+    if (pinned !== undefined) {
+        return pinned;
+    }
+    const site = findSite();
+    return { site, engine: selectEngine(name, settings, site) };
 }

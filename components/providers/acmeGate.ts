@@ -4,8 +4,9 @@
 // from the ACME directory and nginx presents it. Reads the agent through `docker exec`.
 import * as pulumi from "../sdk";
 import { ModuleDynamicResource } from "./dynamicResource";
-import { docker, lastLine } from "./docker";
-import { sleep } from "./probe";
+import { docker } from "../runtime/docker";
+import { lastLine } from "../core/text";
+import { sleep } from "../runtime/probe";
 
 /** The agent's binary inside its image (a scratch image: no shell). */
 export const AGENT_BINARY = "/bluegreen-acme";

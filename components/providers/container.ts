@@ -4,9 +4,11 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "../sdk";
 import { ModuleDynamicResource } from "./dynamicResource";
-import { MANAGED_LABEL } from "../names";
-import { FileSeed, PortBinding, VolumeMount } from "../engine";
-import { docker, dockerOk, isNotFound, lastLine } from "./docker";
+import { MANAGED_LABEL } from "../core/names";
+import { PortBinding, VolumeMount } from "../engines/engine";
+import { FileSeed } from "../core/engineRules";
+import { docker, dockerOk, isNotFound } from "../runtime/docker";
+import { lastLine } from "../core/text";
 
 export interface ContainerInputs {
     readonly name: string;

@@ -25,9 +25,14 @@ export interface ProviderRef {
     readonly exportName: string;
 }
 
+/** The package's name: a program that installed it finds the providers in its node_modules. */
+const PACKAGE_NAME = "bluegreen";
+
 /**
- * The `__provider` text for `ref`. The plugin runs in the program's directory (or below the checkout
- * root), so the module is looked for in `bin/` of that directory and of each directory above it.
+ * The `__provider` text for `ref`. The plugin runs in the program's directory: a program that
+ * installed this package finds the module in its copy (`node_modules/bluegreen/bin/`); this
+ * checkout, or a program inside it, finds it in `bin/` of that directory or one above. Texts in
+ * existing state name the same files (provider modules never move: see components/providers/).
  */
 export function providerText(ref: ProviderRef): string {
     const relative = path.relative(OUT_DIR, ref.module).split(path.sep).join("/");
@@ -37,12 +42,19 @@ export function providerText(ref: ProviderRef): string {
     return `exports.handler = function () {
     const fs = require("fs"), path = require("path");
     const relative = ${JSON.stringify(relative)}, exportName = ${JSON.stringify(ref.exportName)};
+    let installed;
+    try {
+        installed = require.resolve(${JSON.stringify(PACKAGE_NAME)} + "/bin/" + relative, { paths: [process.cwd()] });
+    } catch {
+        installed = undefined;
+    }
+    if (installed !== undefined) return require(installed)[exportName];
     for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
         const file = path.join(dir, "bin", relative);
         if (fs.existsSync(file)) return require(file)[exportName];
         if (path.dirname(dir) === dir) break;
     }
-    throw new Error("bluegreen: bin/" + relative + " not found above " + process.cwd() + "; run npm run build");
+    throw new Error("bluegreen: bin/" + relative + " not found in node_modules/bluegreen or above " + process.cwd() + "; run npm install (or npm run build here)");
 };
 `;
 }

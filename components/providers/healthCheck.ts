@@ -1,10 +1,10 @@
 // Dynamic provider: proves a colour healthy before traffic may reach it.
 import * as pulumi from "../sdk";
 import { ModuleDynamicResource } from "./dynamicResource";
-import { describeProbe, FIRST_ANSWER_RETRY_MS, ProbeResult, sleep } from "./probe";
-import { describeEndpoint, probeEndpoint } from "./reach";
-import type { Vantage } from "../site";
-import { ReplicaSet, waitReplicasHealthy } from "./replicaProbe";
+import { describeProbe, FIRST_ANSWER_RETRY_MS, ProbeResult, sleep } from "../runtime/probe";
+import { describeEndpoint, probeEndpoint } from "../runtime/reach";
+import type { Vantage } from "../core/site";
+import { ReplicaSet, waitReplicasHealthy } from "../runtime/replicaProbe";
 
 export interface HealthGate {
     readonly color: string;

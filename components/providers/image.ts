@@ -6,8 +6,9 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "../sdk";
 import { ModuleDynamicResource } from "./dynamicResource";
-import { docker, firstLine, lastLine } from "./docker";
-import { registryHost, repoDigestOf } from "../imageRef";
+import { docker } from "../runtime/docker";
+import { firstLine, lastLine } from "../core/text";
+import { registryHost, repoDigestOf } from "../core/imageRef";
 
 /** Credentials for registries the Docker client has no login for (`bluegreen:registryAuth`). */
 export type RegistryAuth = Record<string, { readonly username: string; readonly password: string }>;

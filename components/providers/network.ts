@@ -1,8 +1,9 @@
 // Dynamic provider: the stack's own Docker network, where the proxy reaches colours by name.
 import * as pulumi from "../sdk";
 import { ModuleDynamicResource } from "./dynamicResource";
-import { docker, dockerOk, isNotFound, lastLine } from "./docker";
-import { sleep } from "./probe";
+import { docker, dockerOk, isNotFound } from "../runtime/docker";
+import { lastLine } from "../core/text";
+import { sleep } from "../runtime/probe";
 
 export interface NetworkInputs {
     readonly name: string;

@@ -1,29 +1,30 @@
 // Dynamic provider: points the running nginx at one colour without recreating its container.
 // write candidate -> nginx -t -> install -> reload -> confirm on a fresh connection; restore on failure.
-import * as childProcess from "child_process";
-import * as fs from "fs";
 import * as pulumi from "../sdk";
 import { ModuleDynamicResource } from "./dynamicResource";
-import { Color } from "../config";
+import type { Color } from "../core/color";
 import {
     Canary,
-    filesDirOf,
     Maintenance,
     NGINX_CONF_PATH,
-    parseVersionBody,
     renderProxyConfig,
+    START_ANSWERS,
+    STOP_ANSWERS,
     SwarmRouting,
     Tls,
-    VERSION_PATH,
-} from "../nginx";
-import { taskContainer } from "./replicaProbe";
-import { docker, dockerOk, lastLine, RunResult } from "./docker";
-import { describeProbe, ProbeResult, sleep } from "./probe";
-import { describeEndpoint, probeEndpoint } from "./reach";
-import { agentRun } from "./probeAgent";
-import type { Endpoint, Vantage } from "../site";
-import { colorToVerify, describeServed } from "../verification";
-import { MAKE_VERIFY_DIR, START_ANSWERS, STOP_ANSWERS, VerificationInput, watchAnswers } from "./verifyWindow";
+} from "../core/nginx";
+import { bundle, confFiles, nginxComplaint, RELOAD_FAILED, REJECTED, tlsBundle } from "../core/nginx/install";
+import { lastLine } from "../core/text";
+import type { Vantage } from "../core/site";
+import { colorToVerify, describeServed } from "../core/verification";
+import { confirmVersion, SETTLE_MS } from "../runtime/confirm";
+import { dockerOk } from "../runtime/docker";
+import { sleep } from "../runtime/probe";
+import { exec, inProxy, proxyContainerOf, proxyRoute, signal } from "../runtime/proxyShell";
+import { VerificationInput, watchAnswers } from "../runtime/verifyWindow";
+
+/** Test seam: set to 1 to make the rendered config invalid, to prove the restore path. */
+export const BREAK_CONFIG_ENV = "BLUEGREEN_TEST_BREAK_PROXY_CONFIG";
 
 export interface ProxySwitchInputs {
     /** Name of the proxy container. */
@@ -91,258 +92,6 @@ export type SwitchState = Omit<ProxySwitchInputs, "tlsCertificate" | "tlsKey"> &
     verified?: VerificationOutcome;
 };
 
-/** Exit code of the install script when `nginx -t` rejects the candidate (nothing was changed). */
-const REJECTED = 3;
-/** Exit code of install-and-reload when the reload failed (the previous file was put back). */
-const RELOAD_FAILED = 4;
-
-/** A file the install writes beside the config: its name in `filesDirOf(conf)` and its content. */
-export interface BundleFile {
-    readonly name: string;
-    readonly content: string;
-}
-
-/**
- * What the install reads on stdin: one line per file, `<name> <base64>`, the config first as
- * `conf`. Stdin, not the command line, so a key never shows in a process list.
- */
-export function bundle(config: string, files: readonly BundleFile[]): string {
-    const line = (name: string, content: string) => `${name} ${Buffer.from(content, "utf8").toString("base64")}\n`;
-    for (const file of files) {
-        if (!/^[0-9a-f]{16}\.(crt|key)$/.test(file.name)) {
-            throw new Error(`proxy files must be named <fingerprint>.crt or .key (got ${JSON.stringify(file.name)})`);
-        }
-    }
-    return line("conf", config) + files.map((f) => line(f.name, f.content)).join("");
-}
-
-/** Paths and scripts for a config at `conf` (validated: it is spliced into shell text). */
-export function confFiles(conf: string) {
-    if (!/^\/[A-Za-z0-9._\/-]+$/.test(conf)) {
-        throw new Error(`proxy config path must be absolute and plain (got ${JSON.stringify(conf)})`);
-    }
-    const candidate = `${conf}.next`;
-    const backup = `${conf}.previous`;
-    const dir = filesDirOf(conf);
-    const install = [
-        // A config with verification logs there (nginx -t opens the log).
-        MAKE_VERIFY_DIR,
-        // Keys are readable by root only (nginx's master reads them; its workers need not).
-        "umask 077",
-        `mkdir -p ${dir}`,
-        "while read -r name data; do",
-        `  if [ "$name" = conf ]; then out=${candidate}; else out=${dir}/$name; fi`,
-        `  printf '%s' "$data" | base64 -d > "$out.part" && mv "$out.part" "$out" || exit 1`,
-        "done",
-        `if ! nginx -t -q -c ${candidate}; then rm -f ${candidate}; exit ${REJECTED}; fi`,
-        `cp ${conf} ${backup}`,
-        `mv ${candidate} ${conf}`,
-        // Files neither the new config nor the previous one (kept for a restore) reads are old.
-        `for f in ${dir}/*; do [ -e "$f" ] || continue; grep -qsF "\${f##*/}" ${conf} ${backup} || rm -f "$f"; done`,
-    ].join("\n");
-    const reload = `nginx -c ${conf} -s reload`;
-    const restore = `mv ${backup} ${conf}`;
-    return {
-        conf,
-        install,
-        reload,
-        restore,
-        restoreAndReload: `${restore} && ${reload}`,
-        // On a remote engine each `docker exec` costs a round trip over SSH: validate, install and
-        // reload in one, putting the previous file back if the reload fails.
-        installAndReload: `${install}\nif ! ${reload}; then ${restore}; exit ${RELOAD_FAILED}; fi`,
-    };
-}
-
-/** How long a new proxy task may take to start before a switch gives up on it. */
-const PROXY_TASK_TIMEOUT_MS = 60000;
-
-/** The container that runs the proxy: itself, or on a swarm its service's running task on this node. */
-async function proxyContainerOf(inputs: Pick<ProxySwitchInputs, "proxyContainer" | "proxyIsService">) {
-    if (!inputs.proxyIsService) {
-        return inputs.proxyContainer;
-    }
-    const deadline = Date.now() + PROXY_TASK_TIMEOUT_MS;
-    for (;;) {
-        const container = await taskContainer(inputs.proxyContainer);
-        if (container !== undefined) {
-            return container;
-        }
-        if (Date.now() > deadline) {
-            throw new Error(
-                `no running task of the proxy service ${inputs.proxyContainer} on this node after ` +
-                    `${PROXY_TASK_TIMEOUT_MS / 1000}s (docker service ps ${inputs.proxyContainer})`,
-            );
-        }
-        await sleep(250);
-    }
-}
-
-/** Set to 1 to always reload through `docker exec`, as with a remote engine. */
-export const RELOAD_VIA_EXEC_ENV = "BLUEGREEN_RELOAD_VIA_EXEC";
-/** Test seam: set to 1 to make the rendered config invalid, to prove the restore path. */
-export const BREAK_CONFIG_ENV = "BLUEGREEN_TEST_BREAK_PROXY_CONFIG";
-
-function exec(container: string, command: string, input?: string) {
-    return docker(["exec", ...(input === undefined ? [] : ["-i"]), container, "sh", "-c", command], { input });
-}
-
-/** How commands reach the proxy's container: nsenter with a local master's PID, its probe agent on a remote engine. */
-interface ProxyRoute {
-    readonly masterPid?: number;
-    readonly agent: boolean;
-}
-
-/**
- * Runs `command` in the proxy's container: with a local nginx master's PID, by entering its
- * namespaces (`nsenter`, about 10 ms); on a remote engine through the container's probe agent (the
- * `docker exec` the confirmation's probes use anyway); otherwise, or when that is not permitted
- * here, through `docker exec` (about 80 ms, 0.45 s over SSH). Same shell, same files, same exit codes.
- */
-async function inProxy(
-    proxy: string,
-    route: ProxyRoute,
-    command: string,
-    input?: string,
-): Promise<RunResult & { via: string }> {
-    const masterPid = route.masterPid;
-    if (route.agent) {
-        try {
-            return { ...(await agentRun(proxy, command, input)), via: "agent" };
-        } catch (err) {
-            return { code: -1, stdout: "", stderr: (err as Error).message, via: "agent" };
-        }
-    }
-    if (masterPid !== undefined) {
-        const entered = await run(
-            "nsenter",
-            ["-t", String(masterPid), "-m", "-u", "-i", "-n", "-p", "-r", "-w", "sh", "-c", command],
-            input,
-        );
-        // nsenter's own failures (not permitted, not installed) name nsenter: use docker exec then.
-        if (!/^nsenter: /m.test(entered.stderr) && entered.code !== 127) {
-            return { ...entered, via: "nsenter" };
-        }
-    }
-    return { ...(await exec(proxy, command, input)), via: "exec" };
-}
-
-/** Runs a program; resolves with its exit code and output (127 when it could not be started). */
-function run(file: string, args: string[], input?: string): Promise<RunResult> {
-    return new Promise((resolve) => {
-        const child = childProcess.execFile(file, args, { timeout: 60000, encoding: "utf8" }, (error, stdout, stderr) =>
-            resolve({ code: error ? (typeof error.code === "number" ? error.code : 127) : 0, stdout, stderr }),
-        );
-        // A command that exits without reading its input (tail) closes the pipe: its exit code
-        // says what happened, so the write's EPIPE is not an error of its own.
-        child.stdin?.on("error", () => undefined);
-        child.stdin?.end(input ?? "");
-    });
-}
-
-/** The line of nginx's output that says what is wrong (its [emerg] line when there is one). */
-export function nginxComplaint(output: string): string {
-    const emerg = output.split("\n").find((line) => line.includes("[emerg]"));
-    // Drop nginx's timestamp and pid#tid prefix: "2026/01/02 03:04:05 [emerg] 7#7: unknown ..."
-    return (emerg ?? lastLine(output))
-        .trim()
-        .replace(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d /, "")
-        .replace(/\] \d+#\d+: /, "] ");
-}
-
-/**
- * After a reload, old workers keep accepting new connections for about 100 ms before they are
- * told to stop, so one answer from the new config is not proof yet: every fresh connection must
- * see it for this long.
- */
-export const SETTLE_MS = 250;
-
-/**
- * Polls the version endpoint on fresh connections until every answer for SETTLE_MS reports
- * `version`. Returns the milliseconds until the first answer from the new config.
- */
-export async function confirmVersion(at: Endpoint, version: string, timeoutMs: number): Promise<number> {
-    const started = Date.now();
-    let firstSeen: number | undefined;
-    let last: ProbeResult | undefined;
-    while (Date.now() - started < timeoutMs) {
-        last = await probeEndpoint(at, VERSION_PATH, 2000);
-        const current = last.status === 200 && parseVersionBody(last.body)?.version === version;
-        if (!current) {
-            firstSeen = undefined;
-        } else if (firstSeen === undefined) {
-            firstSeen = Date.now();
-        } else if (Date.now() - firstSeen >= SETTLE_MS) {
-            return firstSeen - started;
-        }
-        await sleep(20);
-    }
-    const seen = last?.status === 200 ? `serving ${last.body.trim()}` : last ? describeProbe(last) : "no answer";
-    throw new Error(
-        `nginx did not serve config ${version} at ${describeEndpoint(at, VERSION_PATH)} within ${timeoutMs} ms (${seen})`,
-    );
-}
-
-/**
- * The host PID of the proxy's nginx master when the Docker engine runs on this machine, or
- * undefined (remote engine, other PID namespace): then the reload goes through `docker exec`.
- */
-async function localNginxMaster(proxy: string, remote: boolean): Promise<number | undefined> {
-    const host = process.env.DOCKER_HOST;
-    if (
-        remote ||
-        process.env[RELOAD_VIA_EXEC_ENV] === "1" ||
-        (host !== undefined && host !== "" && !host.startsWith("unix://"))
-    ) {
-        return undefined;
-    }
-    const result = await docker(["inspect", "--format", "{{.State.Pid}}", proxy]);
-    const pid = Number(result.stdout.trim());
-    if (result.code !== 0 || !Number.isInteger(pid) || pid <= 0) {
-        return undefined;
-    }
-    try {
-        // The PID must be this proxy's nginx master as seen from here, not whatever else has it.
-        return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("nginx: master process") ? pid : undefined;
-    } catch {
-        return undefined;
-    }
-}
-
-function signal(pid: number): boolean {
-    try {
-        // Still that nginx master (it was looked up while the config was being installed).
-        if (!fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("nginx: master process")) {
-            return false;
-        }
-        process.kill(pid, "SIGHUP");
-        return true;
-    } catch {
-        return false; // e.g. not permitted: fall back to docker exec
-    }
-}
-
-/** The certificate and key files from config that a config with TLS reads (an ACME agent writes its own). */
-function tlsBundle(inputs: ProxySwitchInputs, conf: string): BundleFile[] {
-    if (inputs.tls === undefined || inputs.tls.acmeChallenge !== undefined) {
-        return [];
-    }
-    if (!inputs.tlsCertificate || !inputs.tlsKey) {
-        throw new Error("proxy switch: TLS is on but the certificate or key did not reach the provider");
-    }
-    const dir = filesDirOf(conf);
-    const name = (path: string) => {
-        if (!path.startsWith(`${dir}/`)) {
-            throw new Error(`proxy switch: TLS files must be in ${dir} (got ${JSON.stringify(path)})`);
-        }
-        return path.slice(dir.length + 1);
-    };
-    return [
-        { name: name(inputs.tls.certificate), content: inputs.tlsCertificate },
-        { name: name(inputs.tls.key), content: inputs.tlsKey },
-    ];
-}
-
 /** The state kept: everything but the certificate and the key. */
 function stateOf(inputs: ProxySwitchInputs): Omit<ProxySwitchInputs, "tlsCertificate" | "tlsKey"> {
     const kept = { ...inputs };
@@ -374,12 +123,12 @@ export async function applySwitch(inputs: ProxySwitchInputs, previous?: SwitchSt
     const files = confFiles(inputs.confPath ?? NGINX_CONF_PATH);
     const proxy = await proxyContainerOf(inputs);
 
-    // A probe vantage means a remote engine: its PIDs are not this machine's. On a local engine
-    // the nginx master's PID (for the reload) also lets commands run by entering the container's
-    // namespaces, not through `docker exec`.
+    // A probe vantage is how the program marks a remote engine (components/core/site.ts): its PIDs
+    // are not this machine's. On a local engine the nginx master's PID (for the reload) also lets
+    // commands run by entering the container's namespaces, not through `docker exec`.
     const remote = inputs.probeFrom !== undefined;
-    const masterPid = await localNginxMaster(proxy, remote);
-    const route = { masterPid, agent: remote };
+    const route = await proxyRoute(proxy, remote);
+    const masterPid = route.masterPid;
     const at = { url: inputs.publicUrl, from: inputs.probeFrom };
     const watched = previous && inputs.verification ? colorToVerify(previous, inputs) : undefined;
     if (watched === undefined) {

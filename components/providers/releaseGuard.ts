@@ -1,11 +1,14 @@
 // Dynamic provider: refuses, at preview, a change that would replace the container serving traffic.
 import * as pulumi from "../sdk";
 import { ModuleDynamicResource } from "./dynamicResource";
-import { classifyTransition, ReleaseState } from "../release";
-import { servingColor } from "./reach";
-import type { Vantage } from "../site";
+import { classifyTransition, ReleaseState } from "../core/release";
+import { servingColor } from "../runtime/reach";
+import type { Vantage } from "../core/site";
+import type { VolumeMountSetting } from "../core/validate";
 
 export interface ReleaseGuardInputs extends ReleaseState {
+    /** Named volumes both colours mount (only when set): fixed once the app exists. */
+    readonly volumes?: VolumeMountSetting[];
     /** The public URL, to ask nginx which colour really serves (config may say otherwise after a failed release). */
     readonly publicUrl: string;
     /** On a remote engine: `publicUrl` is opened from inside this container. */
@@ -33,10 +36,29 @@ const KEYS: (keyof ReleaseGuardInputs)[] = [
     "canaryPercent",
     "publicUrl",
     "probeFrom",
+    "volumes",
 ];
+
+/** Mounts are both colours' at once: changing them would replace the serving container too. */
+function volumesRefusal(olds: Partial<ReleaseGuardInputs>, news: ReleaseGuardInputs): string | undefined {
+    const before = JSON.stringify(olds.volumes ?? []);
+    const after = JSON.stringify(news.volumes ?? []);
+    if (olds.liveColor === undefined || before === after) {
+        return undefined;
+    }
+    return (
+        `refused: volumes changed (${before} -> ${after}), which would replace both colours' containers at once ` +
+        `and drop traffic. An app's volumes are fixed once it exists: put them back, or deploy a new App with ` +
+        `the new volumes and move traffic to it`
+    );
+}
 
 export const releaseGuardProvider: pulumi.dynamic.ResourceProvider = {
     async check(olds: Partial<ReleaseGuardInputs>, news: ReleaseGuardInputs) {
+        const volumes = volumesRefusal(olds, news);
+        if (volumes !== undefined) {
+            return { inputs: news, failures: [{ property: "volumes", reason: volumes }] };
+        }
         const transition = classifyTransition(await deployedState(olds), news);
         if (transition.kind === "refused") {
             const live = (await deployedState(olds))?.liveColor ?? news.liveColor;

@@ -2,9 +2,10 @@
 import * as childProcess from "child_process";
 import * as net from "net";
 import * as pulumi from "../sdk";
-import type { SshTarget } from "../site";
+import type { SshTarget } from "../core/site";
 import { ModuleDynamicResource } from "./dynamicResource";
-import { lastLine } from "./docker";
+import { lastLine } from "../core/text";
+import { run } from "../runtime/process";
 
 export interface SmokeTestInputs {
     /** Shell command; TARGET_URL and TARGET_COLOR are set for it. */
@@ -92,32 +93,20 @@ export async function runSmokeTest(inputs: SmokeTestInputs): Promise<void> {
     }
 }
 
-function runCommand(inputs: SmokeTestInputs, targetUrl: string): Promise<void> {
+async function runCommand(inputs: SmokeTestInputs, targetUrl: string): Promise<void> {
     const where = targetUrl === inputs.targetUrl ? targetUrl : `${inputs.targetUrl} there, tunnelled to ${targetUrl}`;
-    return new Promise((resolve, reject) => {
-        childProcess.execFile(
-            "sh",
-            ["-c", inputs.command],
-            {
-                env: { ...process.env, TARGET_URL: targetUrl, TARGET_COLOR: inputs.color },
-                timeout: (inputs.timeoutSeconds ?? 300) * 1000,
-                maxBuffer: 4 * 1024 * 1024,
-            },
-            (error, stdout, stderr) => {
-                if (!error) {
-                    resolve();
-                    return;
-                }
-                const how = typeof error.code === "number" ? `exited ${error.code}` : `failed (${error.message})`;
-                reject(
-                    new Error(
-                        `smoke test against ${inputs.color} (${where}) ${how}: ` +
-                            `${lastLine(String(stderr) || String(stdout))}; traffic was not moved to ${inputs.color}`,
-                    ),
-                );
-            },
-        );
+    const result = await run("sh", ["-c", inputs.command], {
+        env: { ...process.env, TARGET_URL: targetUrl, TARGET_COLOR: inputs.color },
+        timeoutMs: (inputs.timeoutSeconds ?? 300) * 1000,
     });
+    if (result.code === 0 && result.error === undefined) {
+        return;
+    }
+    const how = result.error === undefined ? `exited ${result.code}` : `failed (${result.error})`;
+    throw new Error(
+        `smoke test against ${inputs.color} (${where}) ${how}: ` +
+            `${lastLine(result.stderr || result.stdout)}; traffic was not moved to ${inputs.color}`,
+    );
 }
 
 const KEYS: (keyof SmokeTestInputs)[] = ["command", "color", "targetUrl", "containerId", "tunnel"];

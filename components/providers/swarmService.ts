@@ -2,10 +2,11 @@
 // talking to a manager (DOCKER_HOST or the docker context).
 import * as pulumi from "../sdk";
 import { ModuleDynamicResource } from "./dynamicResource";
-import { ServicePort } from "../engine";
-import { filesVolume } from "../names";
-import { docker, dockerOk, isNotFound, lastLine, serviceContainers } from "./docker";
-import { sleep } from "./probe";
+import { ServicePort } from "../engines/engine";
+import { filesVolume } from "../core/names";
+import { docker, dockerOk, isNotFound, serviceContainers } from "../runtime/docker";
+import { lastLine } from "../core/text";
+import { sleep } from "../runtime/probe";
 
 export interface SwarmServiceInputs {
     readonly name: string;

@@ -7,7 +7,7 @@ import * as childProcess from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { dockerOk } from "../../components/providers/docker";
+import { dockerOk } from "../../components/runtime/docker";
 import { agentStatus } from "../../components/providers/acmeGate";
 import { startLoad } from "../support/hey";
 import { assertNoLoss, underLoad } from "../support/load";

@@ -3,7 +3,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { dockerOk } from "../../components/providers/docker";
+import { dockerOk } from "../../components/runtime/docker";
 import { assertOnly503s, curl, fingerprintOf, servedCertificate } from "../support/edge";
 import { assertNoLoss, expectFailure, underLoad } from "../support/load";
 import { caSigned, Pair, removeCertFiles, selfSigned } from "../support/certs";
@@ -132,7 +132,7 @@ describe("HTTPS and maintenance at the proxy (real nginx, Docker, Pulumi)", func
         await t.setSecret("tlsKey", third.key);
         assert.match(
             runPulumi(t, "preview").output,
-            /warning: bluegreen:tlsCertificate expires in 4 day\(s\), at \S+ \(CN=bluegreen test\): renew it soon/,
+            /warning: Proxy "[^"]+": tlsCertificate expires in 4 day\(s\), at \S+ \(CN=bluegreen test\): renew it soon/,
         );
         await t.stack.up();
         const after = (await files()).split("\n");

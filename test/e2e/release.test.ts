@@ -1,8 +1,8 @@
 // End to end: the real Pulumi CLI (Automation API), Docker and nginx, through every user path:
 // deploy -> release -> rollback -> stage -> promote -> bad releases -> refusals -> destroy.
 import * as assert from "assert";
-import { docker, dockerOk } from "../../components/providers/docker";
-import { probe } from "../../components/providers/probe";
+import { docker, dockerOk } from "../../components/runtime/docker";
+import { probe } from "../../components/runtime/probe";
 import { assertNoLoss, expectFailure, underLoad } from "../support/load";
 import { replacesContainer, TEST_ENGINE } from "../support/engine";
 import { createTestStack, sampleConfig, runCli, runPulumi, TestStack } from "../support/stack";

@@ -5,7 +5,7 @@
 import * as assert from "assert";
 import { underLoad } from "../support/load";
 import { assertOnlyStatus } from "../support/edge";
-import { probe } from "../../components/providers/probe";
+import { probe } from "../../components/runtime/probe";
 import { createTestStack, runCli, runPulumi, sampleConfig, TestStack } from "../support/stack";
 
 const PUBLIC_PORT = 19180;

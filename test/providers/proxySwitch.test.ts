@@ -1,18 +1,14 @@
 // The proxy switch and the container/network providers against a real Docker engine and nginx.
 import * as assert from "assert";
-import { renderProxyConfig, VERSION_PATH } from "../../components/nginx";
+import { renderProxyConfig, VERSION_PATH } from "../../components/core/nginx";
 import { containerProvider, ContainerInputs } from "../../components/providers/container";
-import { docker, dockerOk } from "../../components/providers/docker";
+import { docker, dockerOk } from "../../components/runtime/docker";
 import { networkProvider } from "../../components/providers/network";
-import { probe } from "../../components/providers/probe";
-import {
-    applySwitch,
-    BREAK_CONFIG_ENV,
-    ProxySwitchInputs,
-    RELOAD_VIA_EXEC_ENV,
-} from "../../components/providers/proxySwitch";
-import { NGINX_CONF_PATH, renderPlaceholderConfig } from "../../components/nginx";
-import { MANAGED_LABEL } from "../../components/names";
+import { probe } from "../../components/runtime/probe";
+import { applySwitch, BREAK_CONFIG_ENV, ProxySwitchInputs } from "../../components/providers/proxySwitch";
+import { RELOAD_VIA_EXEC_ENV } from "../../components/runtime/proxyShell";
+import { NGINX_CONF_PATH, renderPlaceholderConfig } from "../../components/core/nginx";
+import { MANAGED_LABEL } from "../../components/core/names";
 
 const prefix = `bgtest${process.pid}`;
 const network = `${prefix}-net`;

@@ -5,7 +5,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { probe } from "../../components/providers/probe";
+import { probe } from "../../components/runtime/probe";
 import { BREAK_CONFIG_ENV } from "../../components/providers/proxySwitch";
 import { assertNoLoss, expectFailure, underLoad } from "../support/load";
 import { startLoad } from "../support/hey";

@@ -1,7 +1,7 @@
 // The engine the end-to-end suites run on: BLUEGREEN_ENGINE, set per run by scripts/test.sh (which
 // runs every suite once on each engine). Unset, the suites run on docker-provider, what `auto`
 // gives a new stack where the plugins are installed.
-import { EngineName, ENGINE_NAMES } from "../../components/engine";
+import { EngineName, ENGINE_NAMES } from "../../components/core/engineRules";
 
 function engineUnderTest(value = process.env.BLUEGREEN_ENGINE ?? "docker-provider"): EngineName {
     const engine = ENGINE_NAMES.find((name) => name === value);

@@ -6,7 +6,7 @@ import * as childProcess from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { docker, dockerOk } from "../../components/providers/docker";
+import { docker, dockerOk } from "../../components/runtime/docker";
 import { caSigned } from "./certs";
 
 export interface Pebble {

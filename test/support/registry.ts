@@ -5,8 +5,8 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { docker, dockerOk } from "../../components/providers/docker";
-import { probe, sleep } from "../../components/providers/probe";
+import { docker, dockerOk } from "../../components/runtime/docker";
+import { probe, sleep } from "../../components/runtime/probe";
 
 export interface TestRegistry {
     /** `127.0.0.1:<port>`, the host part of image references. */

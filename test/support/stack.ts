@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { docker } from "../../components/providers/docker";
+import { docker } from "../../components/runtime/docker";
 import { TEST_ENGINE } from "./engine";
 
 const REPO = path.resolve(__dirname, "../../..");

@@ -1,5 +1,5 @@
 // What the swarm suite and the swarm bench both ask of a swarm (through DOCKER_HOST, a manager).
-import { dockerOk } from "../../components/providers/docker";
+import { dockerOk } from "../../components/runtime/docker";
 
 /** Nodes of the running tasks of `service`, sorted. */
 export async function nodesOf(service: string): Promise<string[]> {

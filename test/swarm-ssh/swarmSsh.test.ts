@@ -2,8 +2,8 @@
 // with DOCKER_HOST=ssh://root@<manager> of scripts/swarm-harness.sh. Every probe goes through the
 // Docker API; the load runs inside the manager's namespace, where the proxy publishes its ports.
 import * as assert from "assert";
-import { dockerOk } from "../../components/providers/docker";
-import { probe } from "../../components/providers/probe";
+import { dockerOk } from "../../components/runtime/docker";
+import { probe } from "../../components/runtime/probe";
 import { assertNoLoss, underLoad } from "../support/load";
 import { TEST_ENGINE } from "../support/engine";
 import { remoteGet } from "../support/remote";

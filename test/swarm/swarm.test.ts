@@ -5,9 +5,9 @@
 import * as assert from "assert";
 import * as childProcess from "child_process";
 import * as path from "path";
-import { docker, dockerOk } from "../../components/providers/docker";
-import { probe } from "../../components/providers/probe";
-import { RELOAD_VIA_EXEC_ENV } from "../../components/providers/proxySwitch";
+import { docker, dockerOk } from "../../components/runtime/docker";
+import { probe } from "../../components/runtime/probe";
+import { RELOAD_VIA_EXEC_ENV } from "../../components/runtime/proxyShell";
 import { assertNoLoss, expectFailure, underLoad } from "../support/load";
 import { startLoad } from "../support/hey";
 import { TEST_ENGINE } from "../support/engine";

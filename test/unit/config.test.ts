@@ -1,5 +1,7 @@
 import * as assert from "assert";
-import { ConfigError, DEFAULTS, parseSettings, validateImage, validateStackName } from "../../components/config";
+import { DEFAULTS, parseSettings, validateStackName } from "../../components/core/config";
+import { validateImage } from "../../components/core/validate";
+import { ConfigError } from "../../components/core/configError";
 
 const BASE: Record<string, string> = {
     liveColor: "blue",

@@ -1,8 +1,10 @@
 // Choosing the engine, and the image rules behind pulls: plain functions, no Docker.
 import * as assert from "assert";
-import { ConfigError, parseSettings, validateRegistryAuth } from "../../components/config";
-import { chooseEngine, EngineFacts } from "../../components/engine";
-import { registryHost, repoDigestOf } from "../../components/imageRef";
+import { parseSettings } from "../../components/core/config";
+import { validateRegistryAuth } from "../../components/core/validate";
+import { ConfigError } from "../../components/core/configError";
+import { chooseEngine, EngineFacts } from "../../components/core/engineRules";
+import { registryHost, repoDigestOf } from "../../components/core/imageRef";
 
 const facts = (over: Partial<EngineFacts> = {}): EngineFacts => ({
     running: [],
@@ -72,7 +74,7 @@ describe("registry logins and hosts", () => {
             '{"h.io":{"password":"s3cret"}}',
         ]) {
             assert.throws(
-                () => validateRegistryAuth("registryAuth", bad),
+                () => validateRegistryAuth("bluegreen:registryAuth", bad),
                 (err: Error) =>
                     /^bluegreen:registryAuth must be a JSON object/.test(err.message) &&
                     !err.message.includes("s3cret"),

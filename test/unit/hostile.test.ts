@@ -1,7 +1,8 @@
 // Generated hostile values for every key that reaches nginx or Docker: all must be rejected
 // by validation, before any resource exists.
 import * as assert from "assert";
-import { ConfigError, parseSettings } from "../../components/config";
+import { parseSettings } from "../../components/core/config";
+import { ConfigError } from "../../components/core/configError";
 
 const BASE: Record<string, string> = { liveColor: "blue", blueImage: "app:1", greenImage: "app:1" };
 const HOSTILE = [";", "{", "}", "$", '"', "'", "\\", "#", " ", "\t", "\n", "\r", "\u0000", "é", "🚀", "\u2028"];

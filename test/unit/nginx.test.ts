@@ -7,7 +7,7 @@ import {
     renderPlaceholderConfig,
     renderProxyConfig,
     VERSION_PATH,
-} from "../../components/nginx";
+} from "../../components/core/nginx";
 
 describe("nginx config rendering", () => {
     const green = renderProxyConfig({ color: "green", host: "dev-green", port: 8080 });

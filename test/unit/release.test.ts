@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { classifyTransition, describeTransition, ReleaseState } from "../../components/release";
+import { classifyTransition, describeTransition, ReleaseState } from "../../components/core/release";
 
 const v1 = "bluegreen-sample:1";
 const v2 = "bluegreen-sample:2";

@@ -5,11 +5,11 @@ import * as childProcess from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ConfigError } from "../../components/config";
-import { colourEndpoint, describeEngineFailure, proxyEndpoint, siteOf } from "../../components/site";
-import { parseRawHttp } from "../../components/providers/reach";
-import { dockerEnv, SSH_MUX_OPTIONS, wrapperScript } from "../../components/providers/sshMux";
-import { findSite } from "../../components/engines/address";
+import { ConfigError } from "../../components/core/configError";
+import { colourEndpoint, describeEngineFailure, proxyEndpoint, siteOf } from "../../components/core/site";
+import { parseRawHttp } from "../../components/runtime/reach";
+import { dockerEnv, SSH_MUX_OPTIONS, wrapperScript } from "../../components/runtime/sshMux";
+import { findSite } from "../../components/runtime/engineAddress";
 
 describe("site of the engine", () => {
     it("treats no address and unix sockets as this machine", () => {
@@ -46,18 +46,24 @@ describe("site of the engine", () => {
 
     it("probes a local engine's colours and nginx on 127.0.0.1 from here", () => {
         const local = siteOf(undefined);
-        assert.deepStrictEqual(colourEndpoint(local, "dev", "green", { hostPort: 8082, appPort: 8080 }), {
-            url: "http://127.0.0.1:8082",
-        });
+        assert.deepStrictEqual(
+            colourEndpoint(local, { app: "dev", proxy: "dev" }, "green", { hostPort: 8082, appPort: 8080 }),
+            {
+                url: "http://127.0.0.1:8082",
+            },
+        );
         assert.deepStrictEqual(proxyEndpoint(local, "dev", 8080, false), { url: "http://127.0.0.1:8080" });
     });
 
     it("probes a remote engine's colours and nginx from inside the proxy container", () => {
         const remote = siteOf("ssh://root@10.0.0.5");
-        assert.deepStrictEqual(colourEndpoint(remote, "dev", "green", { hostPort: 8082, appPort: 9000 }), {
-            url: "http://dev-green:9000",
-            from: { name: "dev-proxy" },
-        });
+        assert.deepStrictEqual(
+            colourEndpoint(remote, { app: "dev", proxy: "dev" }, "green", { hostPort: 8082, appPort: 9000 }),
+            {
+                url: "http://dev-green:9000",
+                from: { name: "dev-proxy" },
+            },
+        );
         assert.deepStrictEqual(proxyEndpoint(remote, "dev", 8080, false), {
             url: "http://127.0.0.1:80",
             from: { name: "dev-proxy" },

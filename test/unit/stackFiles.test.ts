@@ -4,7 +4,7 @@ import * as childProcess from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { DEFAULTS } from "../../components/config";
+import { DEFAULTS } from "../../components/core/config";
 import { selectedStack, stackConfig } from "../../scripts/stackFiles";
 
 const REPO = path.resolve(__dirname, "../../..");

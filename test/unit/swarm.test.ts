@@ -1,9 +1,10 @@
 // The swarm orchestrator's pure parts: settings, the replica gate, nginx's routes, service arguments.
 import * as assert from "assert";
-import { ConfigError, parseSettings } from "../../components/config";
-import { checkOrchestrator, pinnedNode, seededCommand, swarmTarget } from "../../components/engine";
-import { PREVIEW_LISTEN_PORTS, renderPlaceholderConfig, renderProxyConfig } from "../../components/nginx";
-import { ReplicaGate, ReplicaProbe } from "../../components/replicaGate";
+import { parseSettings } from "../../components/core/config";
+import { ConfigError } from "../../components/core/configError";
+import { checkOrchestrator, pinnedNode, seededCommand, swarmTarget } from "../../components/core/engineRules";
+import { PREVIEW_LISTEN_PORTS, renderPlaceholderConfig, renderProxyConfig } from "../../components/core/nginx";
+import { ReplicaGate, ReplicaProbe } from "../../components/core/replicaGate";
 import { createArgs, SwarmServiceInputs } from "../../components/providers/swarmService";
 import { swarmRouting } from "../../components/swarmProxy";
 

@@ -3,8 +3,9 @@
 // that names the key and never shows the private key.
 import * as assert from "assert";
 import { X509Certificate } from "crypto";
-import { ConfigError, parseSettings } from "../../components/config";
-import { validateTls } from "../../components/tls";
+import { parseSettings } from "../../components/core/config";
+import { ConfigError } from "../../components/core/configError";
+import { validateTls } from "../../components/core/certificates";
 import { caSigned, encrypted, Pair, removeCertFiles, selfSigned } from "../support/certs";
 
 const BASE: Record<string, string> = { liveColor: "blue", blueImage: "app:1", greenImage: "app:1" };

@@ -7,7 +7,7 @@ import {
     judge,
     p99,
     parseAnswers,
-} from "../../components/verification";
+} from "../../components/core/verification";
 
 const settings = { seconds: 30, maxErrorRate: 0.01, minRequests: 20 };
 

@@ -1,0 +1,417 @@
+// One blue/green application behind a Proxy: two colour slots, the guard, the health gates and the
+// switch that moves nginx between them. A release is a change of this component's inputs.
+import * as pulumi from "./sdk";
+import { argsReader, isPlain, secretLogins } from "./args";
+import { ACME_AGENT_ADDRESS, ACME_BUNDLE_PATH } from "./acmeAgent";
+import { ColorSlot } from "./colorSlot";
+import { otherColor } from "./core/color";
+import { AppSettings, imageOf, parseAppSettings, portOf } from "./core/appSettings";
+import { containerName, tasksHost } from "./core/names";
+import { EdgeOptions, filesDirOf, fingerprintFiles, NGINX_CONF_PATH, renderProxyConfig } from "./core/nginx";
+import type { ProxySettings } from "./core/proxySettings";
+import { proxyEndpoint } from "./core/site";
+import { componentSubject } from "./core/subject";
+import { validateDockerName } from "./core/validate";
+import { oneLine, proxyParts, RegistryLogin } from "./proxy";
+import { ProxySwitch } from "./providers/proxySwitch";
+import { ReleaseGuard } from "./providers/releaseGuard";
+import { SwarmColorSlot } from "./swarmColorSlot";
+import { SWARM_CONF_PATH, swarmRouting } from "./swarmProxy";
+
+/** A colour slot. */
+export const Color = { Blue: "blue", Green: "green" } as const;
+export type Color = (typeof Color)[keyof typeof Color];
+
+/** The Proxy an App runs behind: in TypeScript the Proxy itself. */
+export interface ProxyRef {
+    /** The Proxy's URN. */
+    readonly urn: pulumi.Input<string>;
+}
+
+/** A named Docker volume and where the app sees it. */
+export interface VolumeMount {
+    /** The volume's name (made when missing, kept when the app goes). */
+    readonly name: pulumi.Input<string>;
+    /** An absolute path inside the app's containers. */
+    readonly path: pulumi.Input<string>;
+}
+
+/** What each colour's image resolved to. */
+export interface ColorDigests {
+    /** The registry digest (`name@sha256:…`), or the image ID of an image built locally. */
+    readonly blue: string;
+    readonly green: string;
+}
+
+/** The certificate HTTPS serves; never the key. */
+export interface CertificateSummary {
+    readonly subject?: string;
+    readonly issuer?: string;
+    /** ISO 8601. */
+    readonly notBefore?: string;
+    readonly notAfter?: string;
+    /** DNS names and IP addresses it covers. */
+    readonly names?: string[];
+    /** With ACME: the serial of the certificate the agent holds. */
+    readonly serial?: string;
+}
+
+export interface AppArgs {
+    /** The Proxy that serves this app. */
+    readonly proxy: pulumi.Input<ProxyRef>;
+    /** The colour nginx serves. Flip it to release the idle colour (after its health gate) or to roll back. */
+    readonly liveColor: pulumi.Input<Color>;
+    /** The image the blue colour runs; change it only while blue is idle. */
+    readonly blueImage: pulumi.Input<string>;
+    /** The image the green colour runs; change it only while green is idle. */
+    readonly greenImage: pulumi.Input<string>;
+    /** The port the app listens on inside its containers. Default 8080. */
+    readonly appPort?: pulumi.Input<number>;
+    /** The blue colour's preview port, on 127.0.0.1 only (on a swarm, published by the proxy). Default 8081. */
+    readonly bluePort?: pulumi.Input<number>;
+    /** The green colour's preview port, on 127.0.0.1 only. Default 8082. */
+    readonly greenPort?: pulumi.Input<number>;
+    /** The path the health gate probes; 2xx means healthy. Default `/health`. */
+    readonly healthPath?: pulumi.Input<string>;
+    /** How long a colour may take to become healthy before the update fails (traffic stays). Default 60. */
+    readonly healthTimeoutSeconds?: pulumi.Input<number>;
+    /** Pause between health probes once the colour answers, in ms (50 or more). Default 50. */
+    readonly healthIntervalMs?: pulumi.Input<number>;
+    /** Consecutive 2xx answers the gate needs (from every replica). Default 3. */
+    readonly healthyThreshold?: pulumi.Input<number>;
+    /** A shell command run on this machine against the colour about to take traffic (TARGET_URL, TARGET_COLOR); non-zero stops the release. Default none. */
+    readonly smokeTest?: pulumi.Input<string>;
+    /** Logins for the images' registries, by registry host, when the Docker client has none; pass them as a secret. Default none. */
+    readonly registryAuth?: pulumi.Input<Record<string, RegistryLogin>>;
+    /**
+     * Named Docker volumes both colours mount (orchestrator docker). Fixed once the app exists: a
+     * change would replace both colours at once, so it is refused. Default none.
+     */
+    readonly volumes?: pulumi.Input<pulumi.Input<VolumeMount>[]>;
+    /** Tasks per colour on a swarm (1 to 50); 1 with orchestrator docker. Default 1. */
+    readonly replicas?: pulumi.Input<number>;
+    /** The share of clients (0-100, sticky by cookie) the idle colour serves as a canary. Default 0. */
+    readonly canaryPercent?: pulumi.Input<number>;
+    /** Seconds to watch the colour that takes traffic after a switch; its failure undoes the switch. 0 is off. Default 0. */
+    readonly verifySeconds?: pulumi.Input<number>;
+    /** The largest share of 5xx answers (0 to 1) that passes verification. Default 0.01. */
+    readonly maxErrorRate?: pulumi.Input<number>;
+    /** Fewer answers than this in the window pass unjudged, with a warning. Default 20. */
+    readonly minRequests?: pulumi.Input<number>;
+    /** The slowest 99th-percentile answer, in ms, that passes verification. Default none (not checked). */
+    readonly maxP99Ms?: pulumi.Input<number>;
+    /** nginx answers 503 (with Retry-After) for every path but the health and version endpoints. Default false. */
+    readonly maintenance?: pulumi.Input<boolean>;
+    /** The maintenance page's text (letters, digits, spaces and . , : ! ? ' ( ) / @ & + -). Default "Down for maintenance, back soon." */
+    readonly maintenanceMessage?: pulumi.Input<string>;
+}
+
+/**
+ * A blue/green application: two colour slots (`<name>-blue`, `<name>-green`: containers, or on a
+ * swarm services of `replicas` tasks) behind a Proxy. A release puts a new image on the idle colour
+ * and flips `liveColor` in one update: the idle colour is replaced, proven healthy (and smoke
+ * tested), then nginx is switched and proven to serve it. The old colour stays up as a hot
+ * standby: flipping `liveColor` back is the rollback. Replacing the image of the colour that
+ * serves is refused before anything changes.
+ */
+export class App extends pulumi.ComponentResource {
+    /** The colour nginx serves, as the switch left it (not only what the inputs ask). */
+    public readonly liveColor: pulumi.Output<Color>;
+    /** The image the live colour runs. */
+    public readonly liveImage: pulumi.Output<string>;
+    /** The hot standby: a rollback moves traffic here. */
+    public readonly standbyColor: pulumi.Output<Color>;
+    public readonly standbyImage: pulumi.Output<string>;
+    /** The app's public URL on this machine. */
+    public readonly url: pulumi.Output<string>;
+    /** The HTTPS URL on this machine when the proxy serves HTTPS. */
+    public readonly httpsUrl: pulumi.Output<string | undefined>;
+    /** The blue colour's preview URL, bypassing nginx's switch. */
+    public readonly blueUrl: pulumi.Output<string>;
+    /** The green colour's preview URL. */
+    public readonly greenUrl: pulumi.Output<string>;
+    /** The version of the nginx config the switch applied. */
+    public readonly proxyConfigVersion: pulumi.Output<string>;
+    /** What each colour's image resolved to. */
+    public readonly digests: pulumi.Output<ColorDigests>;
+    /** The canary share as nginx serves it (`10% of clients to green`), or `off`. */
+    public readonly canary: pulumi.Output<string>;
+    /** How the colours serving now were verified (`passed: green answered ...`), or `off`. */
+    public readonly verification: pulumi.Output<string>;
+    /** `on` while nginx answers 503 for maintenance, else `off`. */
+    public readonly maintenance: pulumi.Output<string>;
+    /** The certificate HTTPS serves (with ACME, the one the agent holds); undefined without HTTPS. */
+    public readonly certificate: pulumi.Output<CertificateSummary | undefined>;
+    /** The engine that maps containers to resources: `docker-cli` or `docker-provider`. */
+    public readonly engine: pulumi.Output<string>;
+
+    constructor(name: string, args: AppArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("bluegreen:index:App", name, {}, opts);
+        const subject = componentSubject("App", name);
+        const proxy = proxyParts(args.proxy);
+        if (proxy === undefined) {
+            throw new pulumi.RunError(`${subject.name("proxy")} must be a bluegreen Proxy of this program`);
+        }
+        oneLine(() => validateDockerName(subject.name("name"), name));
+        const rest: Omit<AppArgs, "proxy"> & { proxy?: unknown } = { ...args };
+        delete rest.proxy;
+        const facts = (p: ProxySettings) => ({ ...p, subject: proxy.subject });
+        const parse = (values: object, p: ProxySettings): AppSettings =>
+            oneLine(() => parseAppSettings(argsReader(values as Record<string, unknown>), subject, facts(p)));
+        // Checked now when every input is a plain value (the error then comes from this constructor,
+        // before any child exists), else as they resolve (every child takes a setting, so none is made).
+        const s: pulumi.Output<AppSettings> =
+            isPlain(rest) && proxy.known !== undefined
+                ? pulumi.output(parse(rest, proxy.known))
+                : pulumi.unsecret(pulumi.all([pulumi.output(rest), proxy.settings]).apply(([v, ps]) => parse(v, ps)));
+        const p = proxy.settings;
+        const swarm = proxy.orchestrator === "swarm";
+        const site = proxy.site;
+        const logins = secretLogins(args.registryAuth);
+        // How the guard, the switch's confirmation and the health gates reach nginx.
+        const nginxAt = p.apply((ps) => proxyEndpoint(site, proxy.name, ps.publicPort, swarm));
+        const get = <K extends keyof AppSettings>(key: K) => s.apply((x) => x[key]);
+
+        // One App per Proxy: a second one would overwrite the first one's routes.
+        proxy.claim(name);
+        // On a swarm nginx is a service made for this app: the colours' gates probe from its task.
+        const swarmProxy = proxy.swarmProxy?.({
+            name,
+            previewPorts: { blue: get("bluePort"), green: get("greenPort") },
+            appPort: get("appPort"),
+        });
+        // Runs first: its check refuses, at preview, replacing the container that serves traffic.
+        const guard = new ReleaseGuard(
+            `${name}-guard`,
+            {
+                liveColor: get("liveColor"),
+                blueImage: get("blueImage"),
+                greenImage: get("greenImage"),
+                // Only when set: a stack without a canary keeps the inputs it was deployed with.
+                canaryPercent: s.apply((x) => (x.canaryPercent > 0 ? x.canaryPercent : undefined)),
+                volumes: s.apply((x) => (x.volumes.length > 0 ? x.volumes : undefined)),
+                publicUrl: nginxAt.url,
+                probeFrom: nginxAt.from,
+            },
+            { parent: this },
+        );
+        const slot = (color: Color) => {
+            const common = {
+                name,
+                color,
+                engine: proxy.engine,
+                image: s.apply((x) => imageOf(x, color)),
+                registryAuth: logins,
+                network: proxy.network.name,
+                appPort: get("appPort"),
+                healthPath: get("healthPath"),
+                healthTimeoutSeconds: get("healthTimeoutSeconds"),
+                healthIntervalMs: get("healthIntervalMs"),
+                healthyThreshold: get("healthyThreshold"),
+                // A canary's colour takes traffic too: its gate must pass, as the live one's.
+                live: s.apply((x) => takesTraffic(x, color)),
+            };
+            const previewPort = s.apply((x) => portOf(x, color));
+            const slotOpts = { parent: this, dependsOn: [guard] };
+            return swarmProxy
+                ? new SwarmColorSlot(
+                      `${name}-${color}`,
+                      { ...common, replicas: get("replicas"), previewPort, proxy: swarmProxy },
+                      slotOpts,
+                  )
+                : new ColorSlot(
+                      `${name}-${color}`,
+                      {
+                          ...common,
+                          site,
+                          proxyName: proxy.name,
+                          hostPort: previewPort,
+                          ...(args.volumes !== undefined ? { volumes: get("volumes") } : {}),
+                          // On a remote engine the gates probe the colours from inside nginx's container.
+                          probeAfter: site.kind === "remote" ? proxy.container?.container.resource : undefined,
+                      },
+                      slotOpts,
+                  );
+        };
+        const slots = { blue: slot("blue"), green: slot("green") };
+        // The colour about to take traffic: the live one, or with a canary the idle one getting its share.
+        const next = s.apply((x) => (x.canaryPercent > 0 ? otherColor(x.liveColor) : x.liveColor));
+        // Both gates: the one of a colour about to serve fails the update; the standby's only records.
+        const gates: pulumi.Resource[] = [slots.blue.healthCheck, slots.green.healthCheck];
+        if (args.smokeTest !== undefined) {
+            gates.push(
+                proxy.engine.smokeTest(
+                    `${name}-smoke-test`,
+                    {
+                        command: get("smokeTest").apply((c) => c ?? ""),
+                        color: next,
+                        targetUrl: pulumi
+                            .all([next, slots.blue.url, slots.green.url])
+                            .apply(([c, blue, green]) => (c === "blue" ? blue : green)),
+                        containerId: pulumi
+                            .all([next, slots.blue.revision, slots.green.revision])
+                            .apply(([c, blue, green]) => (c === "blue" ? blue : green)),
+                        // The colour's preview port is the server's: reach it through ssh from here.
+                        ...(site.ssh
+                            ? {
+                                  tunnel: pulumi
+                                      .all([next, s])
+                                      .apply(([c, x]) => ({ ...site.ssh!, remotePort: portOf(x, c) })),
+                              }
+                            : {}),
+                    },
+                    { parent: this, dependsOn: [slots.blue.healthCheck, slots.green.healthCheck] },
+                ),
+            );
+        }
+
+        const target = s.apply((x) => ({
+            color: x.liveColor,
+            host: colorHost(name, x.liveColor, swarm),
+            port: x.appPort,
+        }));
+        const routing = swarm ? swarmRouting(name) : undefined;
+        const edge = pulumi.all([s, p]).apply(([x, ps]) => edgeOptions(x, ps, name, swarm));
+        const material = p.apply((ps) => ps.tls?.material);
+        const acme = proxy.acme;
+        const proxySwitch = new ProxySwitch(
+            `${name}-switch`,
+            {
+                proxyContainer: containerName(proxy.name, "proxy"),
+                proxyContainerId: swarmProxy ? swarmProxy.revision : proxy.container!.revision,
+                color: target.color,
+                host: target.host,
+                port: target.port,
+                configVersion: pulumi.all([target, edge]).apply(([t, e]) => renderProxyConfig(t, routing, e).version),
+                tls: edge.tls,
+                maintenance: edge.maintenance,
+                canary: edge.canary,
+                tlsCertificate: material.apply((m) => m?.certificate),
+                // A secret in state and previews; the provider writes it to a root-only file.
+                tlsKey: material.apply((m) => (m ? pulumi.secret(m.key) : undefined)) as pulumi.Output<
+                    string | undefined
+                >,
+                verification: s.apply((x) =>
+                    x.verification.seconds > 0
+                        ? { ...x.verification, images: { blue: x.blueImage, green: x.greenImage } }
+                        : undefined,
+                ),
+                publicUrl: nginxAt.url,
+                probeFrom: nginxAt.from,
+                ...(swarm ? { proxyIsService: true, confPath: SWARM_CONF_PATH, swarm: routing } : {}),
+            },
+            { parent: this, dependsOn: [...gates, ...(acme ? [acme.ready] : [])] },
+        );
+
+        // Outputs report what nginx serves (the switch's state), not only what the inputs ask for.
+        this.liveColor = proxySwitch.color;
+        this.standbyColor = this.liveColor.apply(otherColor);
+        this.liveImage = pulumi.all([this.liveColor, s]).apply(([c, x]) => imageOf(x, c));
+        this.standbyImage = pulumi.all([this.standbyColor, s]).apply(([c, x]) => imageOf(x, c));
+        this.url = p.apply((ps) => `http://127.0.0.1:${ps.publicPort}`);
+        this.httpsUrl = p.apply((ps) => (ps.tls ? `https://127.0.0.1:${ps.httpsPort}` : undefined));
+        this.blueUrl = slots.blue.url;
+        this.greenUrl = slots.green.url;
+        this.proxyConfigVersion = proxySwitch.configVersion;
+        this.digests = pulumi
+            .all([slots.blue.image.digest, slots.green.image.digest])
+            .apply(([blue, green]) => ({ blue, green }));
+        this.maintenance = proxySwitch.maintenance.apply((m) => (m ? "on" : "off"));
+        this.canary = proxySwitch.canary.apply((c) => (c ? `${c.percent}% of clients to ${c.color}` : "off"));
+        this.verification = pulumi
+            .all([proxySwitch.verified, s])
+            .apply(([v, x]) =>
+                v
+                    ? `${v.outcome}: ${v.summary}`
+                    : x.verification.seconds > 0
+                      ? "not yet (no switch since it was turned on)"
+                      : "off",
+            );
+        warnIfNotJudged(proxySwitch, this);
+        this.certificate = acme ? issuedCertificate(acme.waitIssued(proxySwitch), p) : p.apply(givenCertificate);
+        this.engine = pulumi.output(proxy.engine.name);
+
+        this.registerOutputs({
+            liveColor: this.liveColor,
+            liveImage: this.liveImage,
+            standbyColor: this.standbyColor,
+            standbyImage: this.standbyImage,
+            url: this.url,
+            httpsUrl: this.httpsUrl,
+            blueUrl: this.blueUrl,
+            greenUrl: this.greenUrl,
+            proxyConfigVersion: this.proxyConfigVersion,
+            digests: this.digests,
+            canary: this.canary,
+            verification: this.verification,
+            maintenance: this.maintenance,
+            certificate: this.certificate,
+            engine: this.engine,
+        });
+    }
+}
+
+/** Whether `color` takes traffic after this update: the live colour, or the idle one with a canary share. */
+function takesTraffic(s: AppSettings, color: Color): boolean {
+    return color === s.liveColor || (s.canaryPercent > 0 && color === otherColor(s.liveColor));
+}
+
+/** The host nginx reaches a colour at on the proxy's network (on a swarm, all its tasks). */
+function colorHost(app: string, color: Color, swarm: boolean): string {
+    return swarm ? tasksHost(app, color) : containerName(app, color);
+}
+
+/** HTTPS, maintenance, a canary share and verification's log as nginx renders them, from validated settings. */
+export function edgeOptions(s: AppSettings, p: ProxySettings, app: string, swarm: boolean): EdgeOptions {
+    const confPath = swarm ? SWARM_CONF_PATH : NGINX_CONF_PATH;
+    const idle = otherColor(s.liveColor);
+    return {
+        ...(p.tls
+            ? {
+                  tls: {
+                      ...(p.tls.material
+                          ? fingerprintFiles(p.tls.material.fingerprint, filesDirOf(confPath))
+                          : {
+                                certificate: ACME_BUNDLE_PATH,
+                                key: ACME_BUNDLE_PATH,
+                                acmeChallenge: ACME_AGENT_ADDRESS,
+                            }),
+                      redirect: p.tls.redirect,
+                      httpsPort: p.httpsPort,
+                  },
+              }
+            : {}),
+        ...(s.maintenance.on ? { maintenance: { message: s.maintenance.message, healthPath: s.healthPath } } : {}),
+        ...(s.canaryPercent > 0
+            ? { canary: { percent: s.canaryPercent, color: idle, host: colorHost(app, idle, swarm) } }
+            : {}),
+        ...(s.verification.seconds > 0 ? { verify: true } : {}),
+    };
+}
+
+/** The certificate from the proxy's inputs, as outputs show it. */
+function givenCertificate(p: ProxySettings): CertificateSummary | undefined {
+    return p.tls?.material?.info;
+}
+
+/** What the ACME agent holds once the update waited for it. */
+function issuedCertificate(
+    issued: { issuer: pulumi.Output<string>; notAfter: pulumi.Output<string>; serial: pulumi.Output<string> },
+    p: pulumi.Output<ProxySettings>,
+): pulumi.Output<CertificateSummary | undefined> {
+    return pulumi
+        .all([issued.issuer, issued.notAfter, issued.serial, p])
+        .apply(([issuer, notAfter, serial, ps]) => ({ issuer, notAfter, serial, names: ps.tls?.hostnames ?? [] }));
+}
+
+/** When this program started: a verification that ended after it is this update's own. */
+const PROGRAM_STARTED = Date.now();
+
+/** Up says so when its switch's verification saw too few answers to judge (it passed, unjudged). */
+function warnIfNotJudged(proxySwitch: ProxySwitch, resource: pulumi.Resource): void {
+    proxySwitch.verified.apply((v) => {
+        if (v?.outcome === "not judged" && Date.parse(v.at) >= PROGRAM_STARTED) {
+            pulumi.log.warn(`verification: ${v.summary}; raise verifySeconds or lower minRequests`, resource);
+        }
+    });
+}

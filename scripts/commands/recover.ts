@@ -1,0 +1,75 @@
+// `npm run recover`: after a `pulumi up` was killed, drop its stale lock, clear the operations it
+// left pending (removing what it created but did not record), stop an interrupted verification's
+// log, then run `pulumi up` so state, containers and nginx agree again.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { MANAGED_LABEL } from "../../components/core/names";
+import { STOP_ANSWERS, VERIFY_MARKER } from "../../components/core/nginx";
+import { docker } from "../../components/runtime/docker";
+import { run } from "../../components/runtime/process";
+import { taskContainer } from "../../components/runtime/replicaProbe";
+import { orphanedProviders, staleLocks } from "../locks";
+import { isOrphan, PendingOperation, pendingCreates } from "../pendingCreates";
+import { currentStack, pulumiOk, Stack, up } from "./stack";
+
+export async function recover(): Promise<number> {
+    const stack = await currentStack();
+    // A killed CLI leaves its program process behind, spinning on the dead engine connection.
+    await run("pkill", ["-KILL", "-f", `@pulumi/pulumi/cmd/run/index.js .* --stack ${stack.name} `]);
+    // ... and its dynamic provider processes, in process groups of their own, idle on a dead engine.
+    for (const pid of await orphanedProviders()) {
+        console.log(`recover: stopping a dynamic provider process whose pulumi is gone (pid ${pid})`);
+        process.kill(pid, "SIGKILL");
+    }
+    for (const lock of staleLocks(process.env.PULUMI_BACKEND_URL ?? "", stack.name)) {
+        console.log(`recover: removing the lock of a pulumi process that is gone (${lock})`);
+        fs.rmSync(lock);
+    }
+    await clearPending(stack);
+    await stopAnswersLog(stack);
+    return up();
+}
+
+/** Operations the killed update left pending: what it created but did not record goes, then the list. */
+async function clearPending(stack: Stack): Promise<void> {
+    const exported = JSON.parse(await pulumiOk(["stack", "export"])) as {
+        deployment?: { pending_operations?: PendingOperation[]; resources?: { id?: string }[] };
+    };
+    const pending = exported.deployment?.pending_operations ?? [];
+    const recorded = new Set((exported.deployment?.resources ?? []).map((r) => r.id ?? ""));
+    for (const { kind, name } of pendingCreates(pending)) {
+        const format =
+            kind === "service"
+                ? `{{.ID}} {{index .Spec.Labels "${MANAGED_LABEL}"}}`
+                : `{{.Id}} {{index .Config.Labels "${MANAGED_LABEL}"}}`;
+        const found = await docker([kind, "inspect", "--format", format, name]);
+        const [id = "", owner = ""] = found.code === 0 ? found.stdout.trim().split(" ") : [];
+        if (isOrphan({ id, stack: owner }, stack.name, recorded)) {
+            console.log(`recover: removing the ${kind} ${name} the interrupted update created but did not record`);
+            await docker(kind === "service" ? ["service", "rm", name] : ["rm", "-f", name]);
+        }
+    }
+    if (pending.length > 0) {
+        console.log(`recover: clearing ${pending.length} pending operation(s) of the interrupted update`);
+        delete exported.deployment!.pending_operations;
+        const file = path.join(os.tmpdir(), `bluegreen-recover-${process.pid}.json`);
+        fs.writeFileSync(file, JSON.stringify(exported));
+        try {
+            await pulumiOk(["stack", "import", "--file", file]);
+        } finally {
+            fs.rmSync(file, { force: true });
+        }
+    }
+}
+
+/** An update killed while verifying leaves nginx logging answers: stop it and empty the log. */
+async function stopAnswersLog(stack: Stack): Promise<void> {
+    const name = stack.containerName("proxy");
+    // The proxy's container, or on a swarm its service's task on this node.
+    const proxy = stack.swarm ? await taskContainer(name).catch(() => undefined) : name;
+    if (proxy !== undefined && (await docker(["exec", proxy, "test", "-e", VERIFY_MARKER])).code === 0) {
+        console.log(`recover: nginx in ${proxy} was still logging answers for an interrupted verification: stopped`);
+        await docker(["exec", proxy, "sh", "-c", STOP_ANSWERS]);
+    }
+}

@@ -1,0 +1,121 @@
+// `npm run status`: what nginx serves (asked of nginx itself), each colour's image, container and
+// health, a canary, maintenance and the certificate. Exit 0 only when a colour serves and both are healthy.
+import { imageOf } from "../../components/core/appSettings";
+import { COLORS } from "../../components/core/color";
+import { describeProbe } from "../../components/runtime/probe";
+import { describeEndpoint, probeEndpoint } from "../../components/runtime/reach";
+import { containerState, runningDigest, serviceState } from "./containers";
+import { engineOf } from "./engineOf";
+import { configMatches, currentStack, serving, Stack } from "./stack";
+
+export async function status(): Promise<number> {
+    const stack = await currentStack();
+    const s = stack.settings;
+    const now = await serving(stack);
+    const orchestrator = stack.swarm ? `, orchestrator: swarm, ${s.replicas} replicas per colour` : "";
+    console.log(`stack:   ${stack.name} (engine: ${engineOf(stack)}${orchestrator})`);
+    console.log(`config:  liveColor=${s.liveColor}`);
+    console.log(`serving: ${now?.color ?? "nothing (proxy not answering)"} at ${describeEndpoint(stack.nginx)}`);
+    if (now !== undefined && !configMatches(s, now)) {
+        console.log(
+            `warning: config and traffic disagree (a failed release, or one its verification undid?); ` +
+                `npm run rollback aligns them`,
+        );
+    }
+    let allHealthy = true;
+    for (const color of COLORS) {
+        const at = stack.colour(color);
+        const health = await probeEndpoint(at, s.healthPath, 2000);
+        const healthy = health.status !== undefined && health.status >= 200 && health.status < 300;
+        allHealthy &&= healthy;
+        const role = color === now?.color ? "live   " : "standby";
+        console.log(
+            `${color.padEnd(5)}   ${role} image=${imageOf(s, color)} ${await runs(stack, color)} ` +
+                `health=${healthy ? "ok" : describeProbe(health)} url=${describeEndpoint(at)}`,
+        );
+    }
+    if (now?.canary) {
+        console.log(
+            `canary:  ${now.canary.percent}% of clients to ${now.canary.color} (${imageOf(s, now.canary.color)})`,
+        );
+    }
+    if (s.maintenance.on) {
+        console.log(`maintenance: on (nginx answers 503 but for ${s.healthPath}; npm run maintenance off)`);
+    }
+    if (s.tls !== undefined) {
+        console.log(await certificateLine(stack));
+    }
+    if (s.tls?.acme !== undefined) {
+        console.log(await acmeLine(stack.containerName("acme")));
+    }
+    return now !== undefined && allHealthy ? 0 : 1;
+}
+
+/** What runs a colour: its replicas and nodes on a swarm, else its image's digest and container state. */
+async function runs(stack: Stack, color: "blue" | "green"): Promise<string> {
+    const name = stack.containerName(color);
+    if (stack.swarm) {
+        const state = await serviceState(name);
+        return state
+            ? `replicas=${state.running}/${state.wanted} nodes=${state.nodes.join(",") || "none"}`
+            : "service=missing";
+    }
+    const digest = await runningDigest(name, imageOf(stack.settings, color));
+    return `digest=${digest} container=${await containerState(name)}`;
+}
+
+/** What the ACME agent beside the proxy says: its certificate, the next renewal, the last failure. */
+async function acmeLine(name: string): Promise<string> {
+    const { agentStatus } =
+        require("../../components/providers/acmeGate") as typeof import("../../components/providers/acmeGate");
+    const st = await agentStatus(name);
+    if (st === undefined) {
+        return `acme:   the agent ${name} does not answer (docker logs ${name})`;
+    }
+    const cert =
+        st.state === "issued"
+            ? `issued by ${st.issuer}, serial ${st.serial}, expires ${st.notAfter}, renews at ${st.renewAt}, ${st.renewals ?? 0} renewal(s)`
+            : `${st.state} (no certificate from the directory yet)`;
+    const failed = st.lastError ? `; last failure at ${st.lastErrorAt}: ${st.lastError}` : "";
+    return `acme:   ${cert}${failed}`;
+}
+
+/** The certificate HTTPS serves: from a handshake on this machine, else the configured one. */
+async function certificateLine(stack: Stack): Promise<string> {
+    const { certificateInfo, daysLeft, EXPIRY_WARNING_DAYS } =
+        require("../../components/core/certificates") as typeof import("../../components/core/certificates");
+    const { X509Certificate } = require("crypto") as typeof import("crypto");
+    const port = stack.settings.httpsPort;
+    const configured = stack.configured.tlsCertificate;
+    const served = stack.site.kind === "local" ? await servedCertificate(port) : undefined;
+    if (served === undefined && !configured) {
+        return `https:  nothing answers TLS at https://127.0.0.1:${port} from here`;
+    }
+    let info;
+    try {
+        info = certificateInfo(served ?? new X509Certificate(configured!));
+    } catch {
+        return `https:  bluegreen:tlsCertificate does not parse (npm run preview says why)`;
+    }
+    const days = daysLeft(info, new Date());
+    const soon = days < EXPIRY_WARNING_DAYS ? ` (warning: ${days} day(s) left)` : ` (${days} days left)`;
+    const where = served ? `served at https://127.0.0.1:${port}` : `configured (not checked on the server)`;
+    return `https:  ${where}: subject=${info.subject} issuer=${info.issuer} expires=${info.notAfter}${soon}`;
+}
+
+/** The certificate nginx presents on `port` of this machine, or undefined when nothing answers TLS. */
+function servedCertificate(port: number): Promise<import("crypto").X509Certificate | undefined> {
+    const tls = require("tls") as typeof import("tls");
+    return new Promise((resolve) => {
+        const socket = tls.connect({ host: "127.0.0.1", port, rejectUnauthorized: false, timeout: 3000 }, () => {
+            const raw = socket.getPeerX509Certificate();
+            socket.end();
+            resolve(raw);
+        });
+        socket.on("error", () => resolve(undefined));
+        socket.on("timeout", () => {
+            socket.destroy();
+            resolve(undefined);
+        });
+    });
+}
