@@ -83,7 +83,7 @@ function errorLine(preview: PreviewJson): string | undefined {
     const messages = errors
         .map((d) => d.message!.trim())
         .filter((m) => m !== "update failed" && m !== "preview failed");
-    const best = messages.find((m) => /refused:|bluegreen:/.test(m)) ?? messages[0];
+    const best = messages.find((m) => /refused:|bluegreen:|(?:App|Proxy) "/.test(m)) ?? messages[0];
     if (best === undefined) {
         return undefined;
     }
@@ -92,9 +92,21 @@ function errorLine(preview: PreviewJson): string | undefined {
     return line.trim().replace(/^error: /, "");
 }
 
+/**
+ * Whether `urn` is the app's own `role` resource (`<app>-guard`, `<app>-switch`): a dynamic resource
+ * whose parent is an App (or, in a preview made before the Proxy/App API, the BlueGreenService).
+ */
+export function isAppPart(urn: string, role: "guard" | "switch"): boolean {
+    const [type = "", name = ""] = urn.split("::").slice(2);
+    return (
+        /(?:^|\$)bluegreen:index:(?:App|BlueGreenService)\$pulumi-nodejs:dynamic:Resource$/.test(type) &&
+        name.endsWith(`-${role}`)
+    );
+}
+
 /** What the proxy switch's step changes at the edge: maintenance, HTTPS, verification, as short notes. */
 export function edgeNotes(steps: readonly PreviewStep[]): string[] {
-    const step = steps.find((s) => s.urn.endsWith("::bluegreen-switch") && SHOWN_OPS.has(s.op));
+    const step = steps.find((s) => isAppPart(s.urn, "switch") && SHOWN_OPS.has(s.op));
     if (step === undefined) {
         return [];
     }
@@ -168,7 +180,7 @@ export function summarizePreview(preview: PreviewJson, serving?: Color): Preview
     if (error !== undefined) {
         return { ok: false, headline: error, changes };
     }
-    const guard = steps.find((s) => s.urn.endsWith("::bluegreen-guard"));
+    const guard = steps.find((s) => isAppPart(s.urn, "guard"));
     const next = releaseState(guard?.newState?.inputs);
     if (guard === undefined || next === undefined) {
         const notes = edgeNotes(steps);

@@ -1,34 +1,48 @@
 import * as assert from "assert";
 import {
     COMMENT_MARKER,
+    isAppPart,
     PreviewJson,
     renderMarkdown,
     renderText,
     summarizePreview,
 } from "../../scripts/previewSummary";
 
-const URN = "urn:pulumi:dev::bluegreen::bluegreen:index:BlueGreenService$pulumi-nodejs:dynamic:Resource::";
+const URN = "urn:pulumi:dev::bluegreen::bluegreen:index:App$pulumi-nodejs:dynamic:Resource::";
 const deployed = { liveColor: "blue", blueImage: "app:1", greenImage: "app:1", publicUrl: "http://127.0.0.1:8080" };
 
 function guardStep(op: string, news: Record<string, unknown>, olds = deployed) {
-    return { op, urn: `${URN}bluegreen-guard`, oldState: { inputs: olds }, newState: { inputs: news } };
+    return { op, urn: `${URN}dev-guard`, oldState: { inputs: olds }, newState: { inputs: news } };
 }
 
 describe("preview summary", () => {
+    it("finds the app's guard and switch by their parent, whatever the app is called (and in older previews)", () => {
+        const app = "urn:pulumi:dev::bluegreen::bluegreen:index:App$pulumi-nodejs:dynamic:Resource::";
+        assert.ok(isAppPart(`${app}web-guard`, "guard"));
+        assert.ok(isAppPart(`${app}dev-switch`, "switch"));
+        const service = "urn:pulumi:dev::bluegreen::bluegreen:index:BlueGreenService$pulumi-nodejs:dynamic:Resource::";
+        assert.ok(isAppPart(`${service}dev-guard`, "guard"), "a preview made before the Proxy/App API");
+        assert.ok(!isAppPart(`${app}web-switch`, "guard"));
+        const slot =
+            "urn:pulumi:dev::bluegreen::bluegreen:index:App$bluegreen:index:ColorSlot$pulumi-nodejs:dynamic:Resource::";
+        assert.ok(!isAppPart(`${slot}web-blue-guard`, "guard"), "not a colour slot's child");
+        assert.ok(!isAppPart("urn:pulumi:dev::mine::my:index:Thing$pulumi-nodejs:dynamic:Resource::x-guard", "guard"));
+    });
+
     it("shows the values of a bridged provider's top-level diff reasons (docker-provider)", () => {
         const DOCKER = "urn:pulumi:dev::bluegreen::bluegreen:index:ColorSlot$docker:index/";
         const preview: PreviewJson = {
             steps: [
                 {
                     op: "replace",
-                    urn: `${DOCKER}remoteImage:RemoteImage::bluegreen-green-image`,
+                    urn: `${DOCKER}remoteImage:RemoteImage::dev-green-image`,
                     oldState: { inputs: { name: "app:1", keepLocally: true } },
                     newState: { inputs: { name: "app:2", keepLocally: true } },
                     diffReasons: ["name"],
                 },
                 {
                     op: "replace",
-                    urn: `${DOCKER}container:Container::bluegreen-green-container`,
+                    urn: `${DOCKER}container:Container::dev-green-container`,
                     oldState: { inputs: { image: "sha256:1", ports: [{ external: 1 }] } },
                     newState: { inputs: { image: "04da6b54-80e4-46f7-96ec-b56ff0331ba9", ports: [{ external: 2 }] } },
                     diffReasons: ["image", "ports[0].external"],
@@ -45,11 +59,11 @@ describe("preview summary", () => {
         const preview: PreviewJson = {
             steps: [
                 guardStep("update", { ...deployed, liveColor: "green", greenImage: "app:2" }),
-                { op: "replace", urn: `${URN}bluegreen-green-container`, diffReasons: ["image"] },
-                { op: "create-replacement", urn: `${URN}bluegreen-green-container` },
-                { op: "update", urn: `${URN}bluegreen-green-health`, diffReasons: ["containerId", "live"] },
-                { op: "update", urn: `${URN}bluegreen-switch`, diffReasons: ["color", "configVersion", "host"] },
-                { op: "same", urn: `${URN}bluegreen-proxy-container` },
+                { op: "replace", urn: `${URN}dev-green-container`, diffReasons: ["image"] },
+                { op: "create-replacement", urn: `${URN}dev-green-container` },
+                { op: "update", urn: `${URN}dev-green-health`, diffReasons: ["containerId", "live"] },
+                { op: "update", urn: `${URN}dev-switch`, diffReasons: ["color", "configVersion", "host"] },
+                { op: "same", urn: `${URN}dev-proxy-container` },
             ],
         };
         const summary = summarizePreview(preview);
@@ -60,21 +74,16 @@ describe("preview summary", () => {
         );
         assert.deepStrictEqual(
             summary.changes.map((c) => `${c.op} ${c.resource}`),
-            [
-                "update bluegreen-guard",
-                "replace bluegreen-green-container",
-                "update bluegreen-green-health",
-                "update bluegreen-switch",
-            ],
+            ["update dev-guard", "replace dev-green-container", "update dev-green-health", "update dev-switch"],
         );
         assert.strictEqual(
             renderText(summary),
             [
                 "release: green app:1 -> app:2; traffic blue -> green; blue stays on app:1 as standby",
-                "  update   bluegreen-guard (greenImage: app:1 -> app:2, liveColor: blue -> green)",
-                "  replace  bluegreen-green-container (image)",
-                "  update   bluegreen-green-health (containerId, live)",
-                "  update   bluegreen-switch (color, configVersion, host)",
+                "  update   dev-guard (greenImage: app:1 -> app:2, liveColor: blue -> green)",
+                "  replace  dev-green-container (image)",
+                "  update   dev-green-health (containerId, live)",
+                "  update   dev-switch (color, configVersion, host)",
             ].join("\n"),
         );
     });
@@ -85,7 +94,7 @@ describe("preview summary", () => {
                 guardStep("update", { ...deployed, liveColor: "green", greenImage: "app:2" }),
                 {
                     op: "update",
-                    urn: `${URN}bluegreen-green-health`,
+                    urn: `${URN}dev-green-health`,
                     oldState: { inputs: { live: false, containerId: "abc", __provider: "x" } },
                     newState: {
                         inputs: { live: true, containerId: "04da6b54-80e4-46f7-96ec-b56ff0331ba9", __provider: "y" },
@@ -95,12 +104,12 @@ describe("preview summary", () => {
         });
         assert.deepStrictEqual(summary.changes, [
             {
-                resource: "bluegreen-guard",
+                resource: "dev-guard",
                 op: "update",
                 keys: ["greenImage: app:1 -> app:2", "liveColor: blue -> green"],
             },
             {
-                resource: "bluegreen-green-health",
+                resource: "dev-green-health",
                 op: "update",
                 keys: ["containerId: abc -> (computed)", "live: false -> true"],
             },
@@ -117,7 +126,7 @@ describe("preview summary", () => {
     it("says what changes at the edge: maintenance and HTTPS, alone or with a release", () => {
         const switchStep = (olds: Record<string, unknown>, news: Record<string, unknown>) => ({
             op: "update",
-            urn: `${URN}bluegreen-switch`,
+            urn: `${URN}dev-switch`,
             oldState: { inputs: { color: "blue", ...olds } },
             newState: { inputs: { color: "blue", ...news } },
         });
@@ -160,7 +169,7 @@ describe("preview summary", () => {
         const verification = { seconds: 30, maxErrorRate: 0.01, minRequests: 20, images: {} };
         const step = (olds: Record<string, unknown>, news: Record<string, unknown>) => ({
             op: "update",
-            urn: `${URN}bluegreen-switch`,
+            urn: `${URN}dev-switch`,
             oldState: { inputs: { color: "blue", ...olds } },
             newState: { inputs: { color: "blue", ...news } },
         });
@@ -206,7 +215,7 @@ describe("preview summary", () => {
                 {
                     severity: "error",
                     message:
-                        "pulumi-nodejs:dynamic:Resource resource 'bluegreen-guard': property blueImage value {app:2} has a problem: refused: blueImage changed (app:1 -> app:2) but blue is live, so ...\n",
+                        "pulumi-nodejs:dynamic:Resource resource 'dev-guard': property blueImage value {app:2} has a problem: refused: blueImage changed (app:1 -> app:2) but blue is live, so ...\n",
                 },
                 { severity: "error", message: "preview failed" },
             ],
@@ -228,13 +237,13 @@ describe("preview summary", () => {
         const summary = summarizePreview({
             steps: [
                 guardStep("update", { ...deployed, liveColor: "green" }),
-                { op: "update", urn: `${URN}bluegreen-switch`, diffReasons: ["color"] },
+                { op: "update", urn: `${URN}dev-switch`, diffReasons: ["color"] },
             ],
         });
-        const md = renderMarkdown(summary, "dev", "Previewing update (dev):\n  ~ bluegreen-switch\n");
+        const md = renderMarkdown(summary, "dev", "Previewing update (dev):\n  ~ dev-switch\n");
         assert.ok(md.startsWith(`${COMMENT_MARKER}\n### bluegreen preview: \`dev\``));
         assert.match(md, /\*\*switch: traffic blue -> green \(green runs app:1\)\*\*/);
-        assert.match(md, /\| `bluegreen-switch` \| update \| `color` \|/);
+        assert.match(md, /\| `dev-switch` \| update \| `color` \|/);
         assert.match(md, /<details><summary>pulumi preview --diff<\/summary>\n\n```\nPreviewing update \(dev\):/);
     });
 });
