@@ -1,6 +1,6 @@
 // The stack program's resources as the releases before the Proxy/App API named them: one
 // `bluegreen:index:BlueGreenService` called "bluegreen" held everything. Aliases let a stack
-// deployed then upgrade with no container replaced (test/upgrade/). Only index.ts uses this.
+// deployed then upgrade with no container replaced (test/library/upgrade.test.ts, aliases.test.ts). Only index.ts uses this.
 import * as pulumi from "../sdk";
 
 const SERVICE_TYPE = "bluegreen:index:BlueGreenService";

@@ -23,13 +23,14 @@ export function readStackConfig(): StackConfig {
     try {
         const stack = validateStackName(pulumi.getStack());
         const settings = parseSettings(read);
-        return { stack, settings, ...argsOf(settings, read) };
+        return { stack, settings, ...stackArgs(settings, read) };
     } catch (err) {
         throw err instanceof ConfigError ? new pulumi.RunError(err.message) : err;
     }
 }
 
-function argsOf(s: Settings, read: (key: string) => string | undefined): Pick<StackConfig, "proxy" | "app"> {
+/** The Proxy's and the App's arguments for validated stack settings (`read` gives the raw TLS texts). */
+export function stackArgs(s: Settings, read: (key: string) => string | undefined): Pick<StackConfig, "proxy" | "app"> {
     // One secret for both: the proxy's image and the colours' then share a docker provider.
     const logins = s.registryAuth === undefined ? undefined : pulumi.secret(s.registryAuth);
     const tls = s.tls;

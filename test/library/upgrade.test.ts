@@ -12,32 +12,12 @@ import { docker, dockerOk } from "../../components/runtime/docker";
 import { probe } from "../../components/runtime/probe";
 import { selfSigned } from "../support/certs";
 import { assertNoLoss, underLoad } from "../support/load";
+import { fileBackendEnv, sampleConfig } from "../support/stack";
+import { previousMain } from "../support/previousMain";
 
 const REPO = path.resolve(__dirname, "../../..");
-/** main before the Proxy/App API (issue 26): the layout existing stacks were deployed with. */
-const PREVIOUS_MAIN = "a5dbd6776c122aaacd2e187648c03769c886686f";
 const PUBLIC_PORT = 19380;
 const URL = `http://127.0.0.1:${PUBLIC_PORT}`;
-
-function git(args: string[], cwd = REPO): string {
-    return childProcess.execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-}
-
-/** The previous main, built, in a worktree outside the checkout (node_modules shared: same versions). */
-function previousMain(): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bluegreen-previous-"));
-    try {
-        git(["worktree", "add", "--detach", dir, PREVIOUS_MAIN]);
-    } catch (err) {
-        throw new Error(
-            `cannot check out ${PREVIOUS_MAIN} (the previous main) for the upgrade test; a shallow clone has no ` +
-                `history: clone the whole repository (${(err as Error).message.split("\n")[0]})`,
-        );
-    }
-    fs.symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"));
-    childProcess.execFileSync("npx", ["tsc", "-p", "."], { cwd: dir, stdio: "ignore" });
-    return dir;
-}
 
 /** A stack's program directory pointing at one checkout's build (`bin/`, `scripts/`, Pulumi.yaml). */
 function useCode(workDir: string, checkout: string): void {
@@ -58,25 +38,11 @@ describe("upgrading a stack deployed by the previous main (one BlueGreenService)
         previous = previousMain();
     });
 
-    after(() => {
-        if (previous !== "") {
-            git(["worktree", "remove", "--force", previous]);
-        }
-    });
-
     for (const engine of ENGINE_NAMES) {
         describe(`on ${engine}`, () => {
             const stack = `upg${engine === "docker-cli" ? "c" : "p"}${process.pid}`;
             const workDir = fs.mkdtempSync(path.join(os.tmpdir(), `bluegreen-upgrade-${engine}-`));
-            const state = path.join(workDir, ".state");
-            const env = {
-                ...process.env,
-                PULUMI_BACKEND_URL: `file://${state}`,
-                PULUMI_CONFIG_PASSPHRASE: "upgrade-test",
-                PULUMI_SKIP_UPDATE_CHECK: "true",
-                PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-                PULUMI_DIY_BACKEND_DISABLE_CHECKPOINT_BACKUPS: "true",
-            };
+            const env = { ...process.env, ...fileBackendEnv(path.join(workDir, ".state"), "upgrade-test") };
             const pulumi = (...args: string[]) => {
                 // Flags before a `--` (values such as a PEM start with dashes).
                 const end = args.includes("--") ? args.indexOf("--") : args.length;
@@ -114,20 +80,12 @@ describe("upgrading a stack deployed by the previous main (one BlueGreenService)
             });
 
             it("deploys with the previous main and releases once (HTTPS, a smoke test)", async () => {
-                fs.mkdirSync(state, { recursive: true });
                 useCode(workDir, previous);
                 pulumi("stack", "init");
                 const cert = selfSigned({ names: ["DNS:localhost", "IP:127.0.0.1"] });
                 const config: Record<string, string> = {
                     engine,
-                    liveColor: "blue",
-                    blueImage: "bluegreen-sample:1",
-                    greenImage: "bluegreen-sample:1",
-                    proxyImage: "bluegreen-nginx:local",
-                    publicPort: String(PUBLIC_PORT),
-                    bluePort: String(PUBLIC_PORT + 1),
-                    greenPort: String(PUBLIC_PORT + 2),
-                    httpsPort: String(PUBLIC_PORT + 3),
+                    ...sampleConfig(PUBLIC_PORT),
                     tlsRedirect: "off",
                     smokeTest: 'test "$(curl -s "$TARGET_URL/health")" = ok',
                 };

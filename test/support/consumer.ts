@@ -5,6 +5,7 @@ import * as childProcess from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { fileBackendEnv } from "./stack";
 
 const REPO = path.resolve(__dirname, "../../..");
 
@@ -37,15 +38,7 @@ export function installExample(example: string, stack: string): Consumer {
         filter: (src) => !/(^|\/)(node_modules|bin|\.pulumi-state)$/.test(src),
     });
     const tarball = packTarball(dir);
-    const state = path.join(dir, ".state");
-    fs.mkdirSync(state);
-    const env = {
-        ...process.env,
-        PULUMI_BACKEND_URL: `file://${state}`,
-        PULUMI_CONFIG_PASSPHRASE: "consumer-test",
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    };
+    const env = { ...process.env, ...fileBackendEnv(path.join(dir, ".state"), "consumer-test") };
     const attempt = (command: string, args: string[], timeoutMs = 600000) => {
         const result = childProcess.spawnSync(command, args, { cwd: dir, env, encoding: "utf8", timeout: timeoutMs });
         return { code: result.status ?? 1, output: `${result.stdout ?? ""}${result.stderr ?? ""}` };

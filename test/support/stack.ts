@@ -40,6 +40,19 @@ export function sampleConfig(publicPort: number): Record<string, string> {
     };
 }
 
+/** The environment of a Pulumi CLI with its own file backend in `stateDir` (made here), offline. */
+export function fileBackendEnv(stateDir: string, passphrase: string): Record<string, string> {
+    fs.mkdirSync(stateDir, { recursive: true });
+    return {
+        PULUMI_BACKEND_URL: `file://${stateDir}`,
+        PULUMI_CONFIG_PASSPHRASE: passphrase,
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        // As scripts/env.sh sets it: history/ keeps every checkpoint already.
+        PULUMI_DIY_BACKEND_DISABLE_CHECKPOINT_BACKUPS: "true",
+    };
+}
+
 /**
  * A new stack of this project; `extraEnv` (e.g. another DOCKER_HOST) goes to every CLI run of it,
  * so one process can drive stacks on different engines.
@@ -56,17 +69,7 @@ export async function createTestStack(
     fs.symlinkSync(path.join(REPO, "bin"), path.join(workDir, "bin"));
     fs.symlinkSync(path.join(REPO, "scripts"), path.join(workDir, "scripts"));
     fs.symlinkSync(path.join(REPO, "node_modules"), path.join(workDir, "node_modules"));
-    const stateDir = path.join(workDir, ".state");
-    fs.mkdirSync(stateDir);
-    const env = {
-        PULUMI_BACKEND_URL: `file://${stateDir}`,
-        PULUMI_CONFIG_PASSPHRASE: "e2e-test",
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        // As scripts/env.sh sets it: history/ keeps every checkpoint already.
-        PULUMI_DIY_BACKEND_DISABLE_CHECKPOINT_BACKUPS: "true",
-        ...extraEnv,
-    };
+    const env = { ...fileBackendEnv(path.join(workDir, ".state"), "e2e-test"), ...extraEnv };
     const workspace = await LocalWorkspace.create({ workDir, envVars: { ...env } });
     const stack = await Stack.create(name, workspace);
     const setConfig = async (values: Record<string, string>) => {
