@@ -68,16 +68,28 @@ export function providerEngineAddress(argv: string[]): string | undefined {
     return /(^|\/)pulumi-resource-[\w-]+$/.test(argv[0] ?? "") ? argv[1] : undefined;
 }
 
+/** A process's network namespace (`net:[4026531840]`), or undefined when it cannot be read. */
+function networkNamespace(pid: number | "self"): string | undefined {
+    try {
+        return fs.readlinkSync(`/proc/${pid}/ns/net`);
+    } catch {
+        return undefined;
+    }
+}
+
 /**
  * Provider processes (dynamic providers and resource plugins) whose engine is gone: a killed
  * `pulumi up` leaves them running (in process groups of their own), idle but holding memory.
- * Linux only (reads /proc).
+ * Only this network namespace's: an engine address (127.0.0.1:port) means nothing in another
+ * one (a test host's, a container's). Linux only (reads /proc).
  */
 export async function orphanedProviders(): Promise<number[]> {
     const found: number[] = [];
+    const here = networkNamespace("self");
     for (const entry of fs.existsSync("/proc") ? fs.readdirSync("/proc") : []) {
         const pid = Number(entry);
         if (!Number.isInteger(pid) || pid === process.pid) continue;
+        if (here === undefined || networkNamespace(pid) !== here) continue;
         let argv: string[];
         try {
             argv = fs

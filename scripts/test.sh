@@ -1,77 +1,117 @@
 #!/usr/bin/env bash
-# Runs the mocha suites in order (unit, providers, end to end, then end to end on a multi-node
-# swarm built for the purpose and torn down after) and closes with one summary line. The end-to-end
-# and swarm suites run once per engine (BLUEGREEN_ENGINE): the same tests, not copies.
+# Runs the test suites and closes with one summary line. Two groups run side by side, each suite
+# in its group after the other: the suites on this machine's Docker engine (unit, providers, end to
+# end, library, docs), and the suites on test hosts in network namespaces of their own, with engines
+# of their own (a server over SSH, a multi-node swarm). Engine-dependent end-to-end files run once
+# per engine (BLUEGREEN_ENGINE), the rest once, on the first engine.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-passed=0 failed=0 status=0
+started=$SECONDS
+logs="$(mktemp -d)"
+trap 'rm -rf "$logs"' EXIT
 
-# run_suite NAME COMMAND...: runs one suite, adds its counts; a suite that reports nothing fails.
-run_suite() {
-    local suite=$1 out code p f
+engines=(${BLUEGREEN_TEST_ENGINES:-docker-provider docker-cli})
+# What depends on the engine: containers and images (release, zero downtime), pulls (registry),
+# recovery from kills (failures), the ACME agent's container in nginx's namespaces.
+ENGINE_E2E="release zeroDowntime registry failures acme"
+
+# suite NAME COMMAND...: runs one suite, printing its output, then one `COUNT passed failed exit name` line.
+suite() {
+    local name=$1 out code p f
     shift
-    echo "== $suite tests"
-    out="$(mktemp)"
+    out="$logs/suite.$BASHPID.$RANDOM"
+    echo "== $name tests ($(date +%T))"
     "$@" 2>&1 | tee "$out"
     code=${PIPESTATUS[0]}
     p=$(sed -n 's/^ *\([0-9][0-9]*\) passing.*/\1/p' "$out" | tail -n1)
     f=$(sed -n 's/^ *\([0-9][0-9]*\) failing.*/\1/p' "$out" | tail -n1)
-    passed=$((passed + ${p:-0})) failed=$((failed + ${f:-0}))
-    # A suite that crashed before reporting counts as a failure too.
-    if [ "$code" -ne 0 ]; then status=1; [ -z "$f" ] && failed=$((failed + 1)); fi
-    if [ -z "$p" ] && [ -z "$f" ]; then echo "error: the $suite suite ran no test"; status=1; fi
+    # A suite that crashed before reporting counts as a failure too; one that ran no test fails.
+    if [ "$code" -ne 0 ] && [ -z "$f" ]; then f=1; fi
+    if [ -z "$p" ] && [ -z "$f" ]; then echo "error: the $name suite ran no test"; f=1; fi
+    echo "COUNT ${p:-0} ${f:-0} $code $name"
     rm -f "$out"
 }
 
-engines=(${BLUEGREEN_TEST_ENGINES:-docker-provider docker-cli})
-for suite in unit providers; do
-    run_suite "$suite" npm run --silent "test:$suite"
-done
 # The ACME agent's own rules (renewal time, its files), in Go; counted like the mocha suites.
 go_suite() {
-    (cd images/acme && go test -v ./...) | tee /dev/stderr | awk '
-        /^--- PASS/ { p++ } /^--- FAIL/ { f++ }
+    (cd images/acme && go test -v ./...) | awk '
+        { print } /^--- PASS/ { p++ } /^--- FAIL/ { f++ }
         END { if (p) print "  " p " passing"; if (f) print "  " f " failing" }'
     return "${PIPESTATUS[0]}"
 }
-run_suite "acme agent (go test)" go_suite
-for engine in "${engines[@]}"; do
-    BLUEGREEN_ENGINE=$engine run_suite "e2e ($engine)" npm run --silent test:e2e
-done
-# The package as a library: a program of its own installs the tarball; a stack deployed by the
-# previous main upgrades (both engines inside the suite).
-run_suite "library" npm run --silent test:library
 
-# The remote suite deploys from here to a Docker host reachable only over SSH (DOCKER_HOST=ssh://…).
-if bash scripts/remote-harness.sh up; then
-    trap 'bash scripts/remote-harness.sh down' EXIT
-    for engine in "${engines[@]}"; do
-        BLUEGREEN_ENGINE=$engine run_suite "remote over SSH ($engine)" \
-            bash scripts/remote-harness.sh with -- npm run --silent test:remote
+e2e_files() {
+    local engine=$1 name files=()
+    for file in bin/test/e2e/*.test.js; do
+        name="$(basename "$file" .test.js)"
+        if [ "$engine" = "${engines[0]}" ] || [[ " $ENGINE_E2E " == *" $name "* ]]; then files+=("$file"); fi
     done
-    bash scripts/remote-harness.sh down
-    trap - EXIT
-else
-    echo "error: the SSH test host did not come up (scripts/remote-harness.sh up)"
-    status=1 failed=$((failed + 1))
-fi
+    echo "${files[@]}"
+}
 
-# The swarm suite runs inside the manager's network namespace: 127.0.0.1 is the manager there.
-if bash scripts/swarm-harness.sh up 2; then
-    trap 'bash scripts/swarm-harness.sh down' EXIT
+this_machine() {
+    suite unit npm run --silent test:unit
+    suite providers npm run --silent test:providers
+    suite "acme agent (go test)" go_suite
     for engine in "${engines[@]}"; do
-        BLUEGREEN_ENGINE=$engine run_suite "swarm ($engine)" bash scripts/swarm-harness.sh on 1 -- npm run --silent test:swarm
+        # shellcheck disable=SC2046 # one argument per file
+        BLUEGREEN_ENGINE=$engine suite "e2e ($engine)" npx mocha --timeout 900000 $(e2e_files "$engine")
     done
-    # The same swarm deployed from this machine's namespace, with DOCKER_HOST=ssh://root@<manager>.
-    for engine in "${engines[@]}"; do
-        BLUEGREEN_ENGINE=$engine run_suite "swarm over SSH ($engine)" bash -c \
-            'eval "$(bash scripts/swarm-harness.sh env)" && DOCKER_HOST=$SWARM_MANAGER_SSH exec npm run --silent test:swarm-ssh'
-    done
-else
-    echo "error: the multi-node swarm harness did not come up (scripts/swarm-harness.sh up 2)"
-    status=1 failed=$((failed + 1))
-fi
+    # The package as a library (a program of its own; a stack deployed by the previous main upgrades)
+    # and the walk-throughs of docs/ (the README's are in e2e).
+    suite library npm run --silent test:library
+    suite docs npm run --silent test:docs
+}
 
-echo "tests: $passed passed, $failed failed"
+test_hosts() {
+    # The remote suite deploys from here to a Docker host reachable only over SSH (DOCKER_HOST=ssh://…).
+    if bash scripts/remote-harness.sh up; then
+        for engine in "${engines[@]}"; do
+            BLUEGREEN_ENGINE=$engine suite "remote over SSH ($engine)" \
+                bash scripts/remote-harness.sh with -- npm run --silent test:remote
+        done
+        bash scripts/remote-harness.sh down
+    else
+        bash scripts/remote-harness.sh down
+        echo "error: the SSH test host did not come up (scripts/remote-harness.sh up)"
+        echo "COUNT 0 1 1 remote-harness"
+    fi
+    # The swarm suite runs inside the manager's network namespace: 127.0.0.1 is the manager there.
+    if bash scripts/swarm-harness.sh up 2; then
+        for engine in "${engines[@]}"; do
+            BLUEGREEN_ENGINE=$engine suite "swarm ($engine)" \
+                bash scripts/swarm-harness.sh on 1 -- npm run --silent test:swarm
+        done
+        # The same swarm deployed from this machine's namespace, with DOCKER_HOST=ssh://root@<manager>.
+        for engine in "${engines[@]}"; do
+            BLUEGREEN_ENGINE=$engine suite "swarm over SSH ($engine)" bash -c \
+                'eval "$(bash scripts/swarm-harness.sh env)" && DOCKER_HOST=$SWARM_MANAGER_SSH exec npm run --silent test:swarm-ssh'
+        done
+        bash scripts/swarm-harness.sh down
+    else
+        bash scripts/swarm-harness.sh down
+        echo "error: the multi-node swarm harness did not come up (scripts/swarm-harness.sh up 2)"
+        echo "COUNT 0 1 1 swarm-harness"
+    fi
+}
+
+# The test hosts' group logs to a file while this machine's group prints as it goes.
+test_hosts >"$logs/test-hosts.log" 2>&1 &
+hosts_pid=$!
+trap 'kill "$hosts_pid" 2>/dev/null; bash scripts/remote-harness.sh down; bash scripts/swarm-harness.sh down; rm -rf "$logs"' EXIT
+this_machine 2>&1 | tee "$logs/this-machine.log"
+echo "== waiting for the test hosts' suites ($(date +%T))"
+wait "$hosts_pid"
+cat "$logs/test-hosts.log"
+trap 'rm -rf "$logs"' EXIT
+
+passed=0 failed=0 status=0
+echo "== summary"
+while read -r _ p f code name; do
+    passed=$((passed + p)) failed=$((failed + f))
+    if [ "$f" -gt 0 ] || [ "$code" -ne 0 ]; then status=1; fi
+    printf '  %-30s %4s passed %3s failed\n' "$name" "$p" "$f"
+done < <(grep -h '^COUNT ' "$logs/this-machine.log" "$logs/test-hosts.log")
+echo "tests: $passed passed, $failed failed in $(((SECONDS - started) / 60)) min"
 exit "$status"

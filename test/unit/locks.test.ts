@@ -38,23 +38,29 @@ describe("orphaned dynamic provider detection", () => {
         const dead = `127.0.0.1:${(gone.address() as net.AddressInfo).port}`;
         await new Promise((resolve) => gone.close(resolve));
         // Stand-ins with the plugin's command line: node <sdk>/cmd/dynamic-provider/index.js <engine>.
-        const fake = (address: string) =>
-            childProcess.spawn(process.execPath, [
-                "-e",
-                "setTimeout(() => {}, 30000)",
-                "/x/node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js",
-                address,
-            ]);
+        const argv = (address: string) => [
+            process.execPath,
+            "-e",
+            "setTimeout(() => {}, 30000)",
+            "/x/node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js",
+            address,
+        ];
+        const fake = (address: string) => childProcess.spawn(argv(address)[0], argv(address).slice(1));
         const orphan = fake(dead);
         const working = fake(live);
+        // A provider in another network namespace (a test host's): its 127.0.0.1 is not ours to probe.
+        const elsewhere = childProcess.spawn("unshare", ["--net", ...argv(dead)]);
         try {
             await new Promise((resolve) => setTimeout(resolve, 300));
+            assert.strictEqual(elsewhere.exitCode, null, "unshare --net runs here (make test runs as root)");
             const found = await orphanedProviders();
             assert.ok(found.includes(orphan.pid!), `the orphan ${orphan.pid} is found in ${found}`);
             assert.ok(!found.includes(working.pid!), "a provider whose engine answers is left alone");
+            assert.ok(!found.includes(elsewhere.pid!), "a provider in another network namespace is left alone");
         } finally {
             orphan.kill("SIGKILL");
             working.kill("SIGKILL");
+            elsewhere.kill("SIGKILL");
             engine.close();
         }
     });
