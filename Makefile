@@ -7,8 +7,9 @@ ENV := source scripts/env.sh &&
 setup:
 	@bash scripts/setup.sh
 
+# Compiled outputs of modules that moved or went are removed too (npm pack ships bin/components/).
 build: setup
-	@npx tsc -p .
+	@npx tsc -p . && node -e 'require("./scripts/freshBuild").refresh()'
 
 lint: setup
 	@npx eslint . && npx prettier --check . && gofmt -l images/sample images/acme | (! grep .) && \

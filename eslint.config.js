@@ -13,7 +13,10 @@ const pureCore = (outside) => ({
                 message: "components/core/ is pure: I/O belongs in components/runtime/ or a provider.",
             })),
             patterns: [
-                { group: ["@pulumi/*"], message: "components/core/ is pure: no Pulumi SDK (components wire resources)." },
+                {
+                    group: ["@pulumi/*"],
+                    message: "components/core/ is pure: no Pulumi SDK (components wire resources).",
+                },
                 { group: [outside], message: "components/core/ imports only from the core." },
             ],
         },

@@ -1,5 +1,5 @@
 // The health gate's rule for a colour with several replicas (a Swarm service). Pure: the provider
-// (providers/replicaProbe.ts) feeds it one round of observations at a time.
+// (runtime/replicaProbe.ts) feeds it one round of observations at a time.
 
 /** One replica (Swarm task) as one round saw it. */
 export interface ReplicaProbe {

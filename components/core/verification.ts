@@ -1,9 +1,9 @@
 // Verification rules: what nginx's answers log says about a colour, and whether that passes.
-// Pure: the switch feeds it log text as it reads it (components/providers/verifyWindow.ts).
+// Pure: the switch feeds it log text as it reads it (components/runtime/verifyWindow.ts).
 import type { VerificationSettings } from "./appSettings";
 import type { Color } from "./color";
 
-/** One answer as nginx logged it (components/nginx/verify.ts): only those an upstream gave count. */
+/** One answer as nginx logged it (components/core/nginx/verify.ts): only those an upstream gave count. */
 export interface Answer {
     readonly color: string;
     readonly status: number;

@@ -1,4 +1,4 @@
-// Gathers the facts that choose a stack's engine (components/engine.ts, chooseEngine) and builds it.
+// Gathers the facts that choose a stack's engine (components/core/engineRules.ts, chooseEngine) and builds it.
 // Runs in the program, before any resource: one `docker ps` and a look at the plugin cache.
 import * as fs from "fs";
 import * as os from "os";

@@ -1,5 +1,5 @@
 // Commands in the proxy's container, by the cheapest way that reaches it: entering a local nginx
-// master's namespaces (nsenter, about 10 ms), its probe agent on a remote engine (the long-lived
+// master's namespaces (nsenter, tens of ms), its probe agent on a remote engine (the long-lived
 // `docker exec` the probes use anyway), or a plain `docker exec` (about 80 ms, 0.45 s over SSH).
 // Same shell, same files, same exit codes. Also the reload signal, straight to a local master.
 import * as fs from "fs";
@@ -56,7 +56,7 @@ export async function proxyRoute(proxy: string, remote: boolean): Promise<ProxyR
 
 /**
  * Runs `command` in the proxy's container: with a local nginx master's PID, by entering its
- * namespaces (`nsenter`, about 10 ms); on a remote engine through the container's probe agent (the
+ * namespaces (`nsenter`, tens of ms); on a remote engine through the container's probe agent (the
  * `docker exec` the confirmation's probes use anyway); otherwise, or when that is not permitted
  * here, through `docker exec` (about 80 ms, 0.45 s over SSH). Same shell, same files, same exit codes.
  */

@@ -1,4 +1,4 @@
-// HTTP probes at an Endpoint (components/site.ts): straight from this machine, or from inside a
+// HTTP probes at an Endpoint (components/core/site.ts): straight from this machine, or from inside a
 // container of the stack (its probe agent, one `docker exec`), so a remote engine needs no port
 // reachable from here.
 import { Color } from "../core/color";

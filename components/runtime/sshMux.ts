@@ -26,7 +26,7 @@ export function wrapperScript(): string {
     const options = SSH_MUX_OPTIONS.map((o) => `'${o}'`).join(" ");
     return [
         "#!/bin/sh",
-        "# Written by bluegreen (components/providers/sshMux.ts): ssh with a shared connection per host.",
+        "# Written by bluegreen (components/runtime/sshMux.ts): ssh with a shared connection per host.",
         'here=$(dirname -- "$0")',
         'PATH=$(printf %s "$PATH" | tr : \'\\n\' | grep -vxF "$here" | paste -sd: -)',
         "mkdir -p ~/.ssh 2>/dev/null && chmod 700 ~/.ssh 2>/dev/null",

@@ -1,5 +1,5 @@
 // The verification window: after a switch, read nginx's answers log in the proxy's container as
-// it grows and judge the colour that just took traffic (rules in components/verification.ts).
+// it grows and judge the colour that just took traffic (rules in components/core/verification.ts).
 import type { VerificationSettings } from "../core/appSettings";
 import type { Color } from "../core/color";
 import { VERIFY_LOG } from "../core/nginx";

@@ -1,4 +1,4 @@
-// Where the containers run (components/site.ts), the raw HTTP a probe from a container reads, and
+// Where the containers run (components/core/site.ts), the raw HTTP a probe from a container reads, and
 // the shared-connection ssh wrapper.
 import * as assert from "assert";
 import * as childProcess from "child_process";

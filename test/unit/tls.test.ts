@@ -1,4 +1,4 @@
-// Certificate and key validation (components/tls.ts, config.ts) on real certificates made by
+// Certificate and key validation (components/core/certificates.ts, config.ts) on real certificates made by
 // openssl, and hundreds of generated broken and hostile PEM values: every one refused in one line
 // that names the key and never shows the private key.
 import * as assert from "assert";
