@@ -35,7 +35,7 @@ module.exports = tseslint.config(
         rules: {
             // Dynamic providers require() heavy modules inside methods on purpose (closure serialization).
             "@typescript-eslint/no-require-imports": "off",
-            "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+            "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", ignoreRestSiblings: true }],
         },
     },
     { files: ["components/core/*.ts"], rules: pureCore("../*") },

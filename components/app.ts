@@ -2,21 +2,17 @@
 // switch that moves nginx between them. A release is a change of this component's inputs.
 import * as pulumi from "./sdk";
 import { argsReader, isPlain, secretLogins } from "./args";
-import { ACME_AGENT_ADDRESS, ACME_BUNDLE_PATH } from "./acmeAgent";
-import { ColorSlot } from "./colorSlot";
 import { otherColor } from "./core/color";
 import { AppSettings, imageOf, parseAppSettings, portOf } from "./core/appSettings";
-import { containerName, tasksHost } from "./core/names";
-import { EdgeOptions, filesDirOf, fingerprintFiles, NGINX_CONF_PATH, renderProxyConfig } from "./core/nginx";
+import { loopbackUrl } from "./core/names";
 import type { ProxySettings } from "./core/proxySettings";
-import { proxyEndpoint } from "./core/site";
 import { componentSubject } from "./core/subject";
 import { validateDockerName } from "./core/validate";
-import { oneLine, proxyParts, RegistryLogin } from "./proxy";
-import { ProxySwitch } from "./providers/proxySwitch";
+import type { Slot } from "./placement";
+import { ProxySwitch, VerificationOutcome } from "./providers/proxySwitch";
 import { ReleaseGuard } from "./providers/releaseGuard";
-import { SwarmColorSlot } from "./swarmColorSlot";
-import { SWARM_CONF_PATH, swarmRouting } from "./swarmProxy";
+import { oneLine, ProxyParts, proxyParts, RegistryLogin } from "./proxy";
+import { switchArgs } from "./switchArgs";
 
 /** A colour slot. */
 export const Color = { Blue: "blue", Green: "green" } as const;
@@ -147,39 +143,19 @@ export class App extends pulumi.ComponentResource {
 
     constructor(name: string, args: AppArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bluegreen:index:App", name, {}, opts);
-        const subject = componentSubject("App", name);
-        const proxy = proxyParts(args.proxy);
-        if (proxy === undefined) {
-            throw new pulumi.RunError(`${subject.name("proxy")} must be a bluegreen Proxy of this program`);
-        }
-        oneLine(() => validateDockerName(subject.name("name"), name));
-        const rest: Omit<AppArgs, "proxy"> & { proxy?: unknown } = { ...args };
-        delete rest.proxy;
-        const facts = (p: ProxySettings) => ({ ...p, subject: proxy.subject });
-        const parse = (values: object, p: ProxySettings): AppSettings =>
-            oneLine(() => parseAppSettings(argsReader(values as Record<string, unknown>), subject, facts(p)));
-        // Checked now when every input is a plain value (the error then comes from this constructor,
-        // before any child exists), else as they resolve (every child takes a setting, so none is made).
-        const s: pulumi.Output<AppSettings> =
-            isPlain(rest) && proxy.known !== undefined
-                ? pulumi.output(parse(rest, proxy.known))
-                : pulumi.unsecret(pulumi.all([pulumi.output(rest), proxy.settings]).apply(([v, ps]) => parse(v, ps)));
+        const proxy = attachedProxy(name, args);
+        const s = appSettings(name, args, proxy);
         const p = proxy.settings;
-        const swarm = proxy.orchestrator === "swarm";
-        const site = proxy.site;
-        const logins = secretLogins(args.registryAuth);
-        // How the guard, the switch's confirmation and the health gates reach nginx.
-        const nginxAt = p.apply((ps) => proxyEndpoint(site, proxy.name, ps.publicPort, swarm));
         const get = <K extends keyof AppSettings>(key: K) => s.apply((x) => x[key]);
-
-        // One App per Proxy: a second one would overwrite the first one's routes.
-        proxy.claim(name);
-        // On a swarm nginx is a service made for this app: the colours' gates probe from its task.
-        const swarmProxy = proxy.swarmProxy?.({
+        // One App per Proxy, which places its colours (containers, or services on a swarm).
+        const placement = proxy.attach({
             name,
             previewPorts: { blue: get("bluePort"), green: get("greenPort") },
             appPort: get("appPort"),
         });
+        // How the guard, the switch's confirmation and the health gates reach nginx.
+        const nginxAt = p.apply((ps) => placement.nginx(ps.publicPort));
+
         // Runs first: its check refuses, at preview, replacing the container that serves traffic.
         const guard = new ReleaseGuard(
             `${name}-guard`,
@@ -195,120 +171,47 @@ export class App extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const slot = (color: Color) => {
-            const common = {
-                name,
-                color,
-                engine: proxy.engine,
-                image: s.apply((x) => imageOf(x, color)),
-                registryAuth: logins,
-                network: proxy.network.name,
-                appPort: get("appPort"),
-                healthPath: get("healthPath"),
-                healthTimeoutSeconds: get("healthTimeoutSeconds"),
-                healthIntervalMs: get("healthIntervalMs"),
-                healthyThreshold: get("healthyThreshold"),
-                // A canary's colour takes traffic too: its gate must pass, as the live one's.
-                live: s.apply((x) => takesTraffic(x, color)),
-            };
-            const previewPort = s.apply((x) => portOf(x, color));
-            const slotOpts = { parent: this, dependsOn: [guard] };
-            return swarmProxy
-                ? new SwarmColorSlot(
-                      `${name}-${color}`,
-                      { ...common, replicas: get("replicas"), previewPort, proxy: swarmProxy },
-                      slotOpts,
-                  )
-                : new ColorSlot(
-                      `${name}-${color}`,
-                      {
-                          ...common,
-                          site,
-                          proxyName: proxy.name,
-                          hostPort: previewPort,
-                          ...(args.volumes !== undefined ? { volumes: get("volumes") } : {}),
-                          // On a remote engine the gates probe the colours from inside nginx's container.
-                          probeAfter: site.kind === "remote" ? proxy.container?.container.resource : undefined,
-                      },
-                      slotOpts,
-                  );
-        };
+        const logins = secretLogins(args.registryAuth);
+        const slot = (color: Color) =>
+            placement.slot(
+                `${name}-${color}`,
+                {
+                    name,
+                    color,
+                    engine: proxy.engine,
+                    image: s.apply((x) => imageOf(x, color)),
+                    registryAuth: logins,
+                    network: proxy.network.name,
+                    appPort: get("appPort"),
+                    healthPath: get("healthPath"),
+                    healthTimeoutSeconds: get("healthTimeoutSeconds"),
+                    healthIntervalMs: get("healthIntervalMs"),
+                    healthyThreshold: get("healthyThreshold"),
+                    // A canary's colour takes traffic too: its gate must pass, as the live one's.
+                    live: s.apply((x) => takesTraffic(x, color)),
+                    previewPort: s.apply((x) => portOf(x, color)),
+                    replicas: get("replicas"),
+                    ...(args.volumes !== undefined ? { volumes: get("volumes") } : {}),
+                },
+                { parent: this, dependsOn: [guard] },
+            );
         const slots = { blue: slot("blue"), green: slot("green") };
-        // The colour about to take traffic: the live one, or with a canary the idle one getting its share.
-        const next = s.apply((x) => (x.canaryPercent > 0 ? otherColor(x.liveColor) : x.liveColor));
         // Both gates: the one of a colour about to serve fails the update; the standby's only records.
         const gates: pulumi.Resource[] = [slots.blue.healthCheck, slots.green.healthCheck];
         if (args.smokeTest !== undefined) {
-            gates.push(
-                proxy.engine.smokeTest(
-                    `${name}-smoke-test`,
-                    {
-                        command: get("smokeTest").apply((c) => c ?? ""),
-                        color: next,
-                        targetUrl: pulumi
-                            .all([next, slots.blue.url, slots.green.url])
-                            .apply(([c, blue, green]) => (c === "blue" ? blue : green)),
-                        containerId: pulumi
-                            .all([next, slots.blue.revision, slots.green.revision])
-                            .apply(([c, blue, green]) => (c === "blue" ? blue : green)),
-                        // The colour's preview port is the server's: reach it through ssh from here.
-                        ...(site.ssh
-                            ? {
-                                  tunnel: pulumi
-                                      .all([next, s])
-                                      .apply(([c, x]) => ({ ...site.ssh!, remotePort: portOf(x, c) })),
-                              }
-                            : {}),
-                    },
-                    { parent: this, dependsOn: [slots.blue.healthCheck, slots.green.healthCheck] },
-                ),
-            );
+            gates.push(smokeTest(this, name, proxy, s, slots, gates));
         }
-
-        const target = s.apply((x) => ({
-            color: x.liveColor,
-            host: colorHost(name, x.liveColor, swarm),
-            port: x.appPort,
-        }));
-        const routing = swarm ? swarmRouting(name) : undefined;
-        const edge = pulumi.all([s, p]).apply(([x, ps]) => edgeOptions(x, ps, name, swarm));
-        const material = p.apply((ps) => ps.tls?.material);
-        const acme = proxy.acme;
-        const proxySwitch = new ProxySwitch(
-            `${name}-switch`,
-            {
-                proxyContainer: containerName(proxy.name, "proxy"),
-                proxyContainerId: swarmProxy ? swarmProxy.revision : proxy.container!.revision,
-                color: target.color,
-                host: target.host,
-                port: target.port,
-                configVersion: pulumi.all([target, edge]).apply(([t, e]) => renderProxyConfig(t, routing, e).version),
-                tls: edge.tls,
-                maintenance: edge.maintenance,
-                canary: edge.canary,
-                tlsCertificate: material.apply((m) => m?.certificate),
-                // A secret in state and previews; the provider writes it to a root-only file.
-                tlsKey: material.apply((m) => (m ? pulumi.secret(m.key) : undefined)) as pulumi.Output<
-                    string | undefined
-                >,
-                verification: s.apply((x) =>
-                    x.verification.seconds > 0
-                        ? { ...x.verification, images: { blue: x.blueImage, green: x.greenImage } }
-                        : undefined,
-                ),
-                publicUrl: nginxAt.url,
-                probeFrom: nginxAt.from,
-                ...(swarm ? { proxyIsService: true, confPath: SWARM_CONF_PATH, swarm: routing } : {}),
-            },
-            { parent: this, dependsOn: [...gates, ...(acme ? [acme.ready] : [])] },
-        );
+        const proxySwitch = new ProxySwitch(`${name}-switch`, switchArgs(s, p, placement, nginxAt), {
+            parent: this,
+            dependsOn: [...gates, ...(proxy.acme ? [proxy.acme.ready] : [])],
+        });
 
         // Outputs report what nginx serves (the switch's state), not only what the inputs ask for.
         this.liveColor = proxySwitch.color;
         this.standbyColor = this.liveColor.apply(otherColor);
         this.liveImage = pulumi.all([this.liveColor, s]).apply(([c, x]) => imageOf(x, c));
         this.standbyImage = pulumi.all([this.standbyColor, s]).apply(([c, x]) => imageOf(x, c));
-        this.url = p.apply((ps) => `http://127.0.0.1:${ps.publicPort}`);
+        this.url = p.apply((ps) => loopbackUrl(ps.publicPort));
         this.httpsUrl = p.apply((ps) => (ps.tls ? `https://127.0.0.1:${ps.httpsPort}` : undefined));
         this.blueUrl = slots.blue.url;
         this.greenUrl = slots.green.url;
@@ -318,17 +221,12 @@ export class App extends pulumi.ComponentResource {
             .apply(([blue, green]) => ({ blue, green }));
         this.maintenance = proxySwitch.maintenance.apply((m) => (m ? "on" : "off"));
         this.canary = proxySwitch.canary.apply((c) => (c ? `${c.percent}% of clients to ${c.color}` : "off"));
-        this.verification = pulumi
-            .all([proxySwitch.verified, s])
-            .apply(([v, x]) =>
-                v
-                    ? `${v.outcome}: ${v.summary}`
-                    : x.verification.seconds > 0
-                      ? "not yet (no switch since it was turned on)"
-                      : "off",
-            );
+        this.verification = pulumi.all([proxySwitch.verified, s]).apply(([v, x]) => verificationText(v, x));
         warnIfNotJudged(proxySwitch, this);
-        this.certificate = acme ? issuedCertificate(acme.waitIssued(proxySwitch), p) : p.apply(givenCertificate);
+        // With ACME, what the agent holds after the switch; it renews on its own from then on.
+        this.certificate = proxy.acme
+            ? issuedCertificate(proxy.acme.waitIssued(proxySwitch), p)
+            : p.apply(givenCertificate);
         this.engine = pulumi.output(proxy.engine.name);
 
         this.registerOutputs({
@@ -351,42 +249,75 @@ export class App extends pulumi.ComponentResource {
     }
 }
 
+/** The Proxy of the `proxy` argument; a one-line error for anything else. */
+function attachedProxy(name: string, args: AppArgs): ProxyParts {
+    const proxy = proxyParts(args.proxy);
+    if (proxy === undefined) {
+        throw new pulumi.RunError(
+            `${componentSubject("App", name).name("proxy")} must be a bluegreen Proxy of this program`,
+        );
+    }
+    return proxy;
+}
+
+/**
+ * The App's validated settings. Checked now when every input is a plain value (the error then
+ * comes from the constructor, before any child exists), else as they resolve (every child takes a
+ * setting, so none is made or changed).
+ */
+function appSettings(name: string, args: AppArgs, proxy: ProxyParts): pulumi.Output<AppSettings> {
+    const subject = componentSubject("App", name);
+    oneLine(() => validateDockerName(subject.name("name"), name));
+    const rest: Omit<AppArgs, "proxy"> & { proxy?: unknown } = { ...args };
+    delete rest.proxy;
+    const parse = (values: object, p: ProxySettings): AppSettings =>
+        oneLine(() =>
+            parseAppSettings(argsReader(values as Record<string, unknown>), subject, { ...p, subject: proxy.subject }),
+        );
+    return isPlain(rest) && proxy.known !== undefined
+        ? pulumi.output(parse(rest, proxy.known))
+        : pulumi.unsecret(pulumi.all([pulumi.output(rest), proxy.settings]).apply(([v, p]) => parse(v, p)));
+}
+
+/** The user's smoke test against the colour about to take traffic, after both gates. */
+function smokeTest(
+    app: App,
+    name: string,
+    proxy: ProxyParts,
+    s: pulumi.Output<AppSettings>,
+    slots: Record<Color, Slot>,
+    gates: pulumi.Resource[],
+): pulumi.Resource {
+    // The colour about to take traffic: the live one, or with a canary the idle one getting its share.
+    const next = s.apply((x) => (x.canaryPercent > 0 ? otherColor(x.liveColor) : x.liveColor));
+    const ofNext = <T>(of: (slot: Slot) => pulumi.Output<T>) =>
+        pulumi.all([next, of(slots.blue), of(slots.green)]).apply(([c, blue, green]) => (c === "blue" ? blue : green));
+    const ssh = proxy.site.ssh;
+    return proxy.engine.smokeTest(
+        `${name}-smoke-test`,
+        {
+            command: s.apply((x) => x.smokeTest ?? ""),
+            color: next,
+            targetUrl: ofNext((slot) => slot.url),
+            containerId: ofNext((slot) => slot.revision),
+            // The colour's preview port is the server's: reach it through ssh from here.
+            ...(ssh ? { tunnel: pulumi.all([next, s]).apply(([c, x]) => ({ ...ssh, remotePort: portOf(x, c) })) } : {}),
+        },
+        { parent: app, dependsOn: [...gates] },
+    );
+}
+
+/** The verification output: how the colours serving now were verified. */
+function verificationText(v: VerificationOutcome | undefined, s: AppSettings): string {
+    if (v !== undefined) {
+        return `${v.outcome}: ${v.summary}`;
+    }
+    return s.verification.seconds > 0 ? "not yet (no switch since it was turned on)" : "off";
+}
+
 /** Whether `color` takes traffic after this update: the live colour, or the idle one with a canary share. */
 function takesTraffic(s: AppSettings, color: Color): boolean {
     return color === s.liveColor || (s.canaryPercent > 0 && color === otherColor(s.liveColor));
-}
-
-/** The host nginx reaches a colour at on the proxy's network (on a swarm, all its tasks). */
-function colorHost(app: string, color: Color, swarm: boolean): string {
-    return swarm ? tasksHost(app, color) : containerName(app, color);
-}
-
-/** HTTPS, maintenance, a canary share and verification's log as nginx renders them, from validated settings. */
-export function edgeOptions(s: AppSettings, p: ProxySettings, app: string, swarm: boolean): EdgeOptions {
-    const confPath = swarm ? SWARM_CONF_PATH : NGINX_CONF_PATH;
-    const idle = otherColor(s.liveColor);
-    return {
-        ...(p.tls
-            ? {
-                  tls: {
-                      ...(p.tls.material
-                          ? fingerprintFiles(p.tls.material.fingerprint, filesDirOf(confPath))
-                          : {
-                                certificate: ACME_BUNDLE_PATH,
-                                key: ACME_BUNDLE_PATH,
-                                acmeChallenge: ACME_AGENT_ADDRESS,
-                            }),
-                      redirect: p.tls.redirect,
-                      httpsPort: p.httpsPort,
-                  },
-              }
-            : {}),
-        ...(s.maintenance.on ? { maintenance: { message: s.maintenance.message, healthPath: s.healthPath } } : {}),
-        ...(s.canaryPercent > 0
-            ? { canary: { percent: s.canaryPercent, color: idle, host: colorHost(app, idle, swarm) } }
-            : {}),
-        ...(s.verification.seconds > 0 ? { verify: true } : {}),
-    };
 }
 
 /** The certificate from the proxy's inputs, as outputs show it. */

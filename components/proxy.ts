@@ -18,6 +18,7 @@ import { validateChoice, validateDockerName, type RegistryLogins } from "./core/
 import { Engine as ContainerEngine, NetworkHandle } from "./engines/engine";
 import { deploymentTarget } from "./engines/select";
 import { ProxyContainer } from "./proxyContainer";
+import { containerPlacement, Placement, servicePlacement } from "./placement";
 import { SwarmProxy } from "./swarmProxy";
 import { ConfigError } from "./core/configError";
 import { CertificateInfo, daysLeft, EXPIRY_WARNING_DAYS } from "./core/certificates";
@@ -162,15 +163,23 @@ export class Proxy extends pulumi.ComponentResource {
             subject,
             engine,
             site,
-            orchestrator: plain.orchestrator,
             settings,
             known: validated.known,
             network,
-            registryAuth: auth,
-            container,
             acme,
-            swarmProxy: swarm ? swarmProxyMaker(this, name, engine, settings, network, auth) : undefined,
-            claim: oneAppOnly(name),
+            attach: oneAppOnly(name, (app) =>
+                container !== undefined
+                    ? containerPlacement(
+                          { name, site, containerId: container.revision, container: container.container.resource },
+                          app.name,
+                      )
+                    : servicePlacement(
+                          swarmProxy(this, name, engine, settings, network, auth, app),
+                          site,
+                          name,
+                          app.name,
+                      ),
+            ),
         });
 
         this.registerOutputs({
@@ -189,27 +198,21 @@ export interface ProxyParts {
     readonly subject: Subject;
     readonly engine: ContainerEngine;
     readonly site: Site;
-    readonly orchestrator: "docker" | "swarm";
     readonly settings: pulumi.Output<ProxySettings>;
     /** The settings as plain values, when every argument was one. */
     readonly known?: ProxySettings;
     readonly network: NetworkHandle;
-    readonly registryAuth?: pulumi.Input<RegistryLogins>;
-    /** nginx's container (orchestrator docker). */
-    readonly container?: ProxyContainer;
     /** The ACME agent beside nginx, when the proxy gets its certificate from ACME. */
     readonly acme?: AcmeAgent;
     /**
-     * On a swarm, nginx's service, made for the app behind it: it publishes that app's preview
-     * ports and previews its colours' replicas.
+     * Takes the proxy for an app: where its colours live and how its switch finds nginx. A second
+     * app is refused (each App's switch renders nginx's whole config).
      */
-    readonly swarmProxy?: (app: SwarmApp) => SwarmProxy;
-    /** Takes the proxy for the app `app`; a second app is refused (its switch would overwrite the first's routes). */
-    readonly claim: (app: string) => void;
+    readonly attach: (app: AttachingApp) => Placement;
 }
 
-/** What a swarm proxy takes from the app behind it. */
-export interface SwarmApp {
+/** What a proxy takes from the app behind it (on a swarm, nginx publishes its preview ports). */
+export interface AttachingApp {
     readonly name: string;
     readonly previewPorts: Record<Color, pulumi.Input<number>>;
     readonly appPort: pulumi.Input<number>;
@@ -223,45 +226,46 @@ export function proxyParts(proxy: unknown): ProxyParts | undefined {
 }
 
 /** A proxy serves one App: each App's switch renders nginx's whole config. */
-function oneAppOnly(proxy: string): (app: string) => void {
+function oneAppOnly(proxy: string, place: (app: AttachingApp) => Placement): (app: AttachingApp) => Placement {
     let served: string | undefined;
     return (app) => {
         if (served !== undefined) {
             throw new pulumi.RunError(
-                `App ${JSON.stringify(app)}: the Proxy ${JSON.stringify(proxy)} already serves the App ` +
+                `App ${JSON.stringify(app.name)}: the Proxy ${JSON.stringify(proxy)} already serves the App ` +
                     `${JSON.stringify(served)}; give each App a Proxy of its own`,
             );
         }
-        served = app;
+        served = app.name;
+        return place(app);
     };
 }
 
-/** Makes nginx's swarm service once, for the app behind the proxy (claim() keeps it to one). */
-function swarmProxyMaker(
+/** nginx's swarm service, made for the app behind the proxy: it publishes the app's preview ports. */
+function swarmProxy(
     proxy: Proxy,
     name: string,
     engine: ContainerEngine,
     settings: pulumi.Output<ProxySettings>,
     network: NetworkHandle,
     registryAuth: pulumi.Input<RegistryLogins> | undefined,
-): (app: SwarmApp) => SwarmProxy {
-    return (app) =>
-        new SwarmProxy(
-            `${name}-proxy`,
-            {
-                name,
-                app: app.name,
-                engine,
-                image: settings.apply((s) => s.image),
-                registryAuth,
-                network: network.name,
-                publicPort: settings.apply((s) => s.publicPort),
-                httpsPort: settings.apply((s) => s.httpsPort),
-                previewPorts: app.previewPorts,
-                appPort: app.appPort,
-            },
-            { parent: proxy },
-        );
+    app: AttachingApp,
+): SwarmProxy {
+    return new SwarmProxy(
+        `${name}-proxy`,
+        {
+            name,
+            app: app.name,
+            engine,
+            image: settings.apply((s) => s.image),
+            registryAuth,
+            network: network.name,
+            publicPort: settings.apply((s) => s.publicPort),
+            httpsPort: settings.apply((s) => s.httpsPort),
+            previewPorts: app.previewPorts,
+            appPort: app.appPort,
+        },
+        { parent: proxy },
+    );
 }
 
 /** Runs a check whose ConfigError must reach the user as one line, without a stack trace. */
