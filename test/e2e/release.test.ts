@@ -56,6 +56,9 @@ describe("end to end (real Pulumi, Docker, nginx)", function () {
         assert.strictEqual(result.outputs.standbyColor.value, "green");
         assert.strictEqual(result.outputs.url.value, URL);
         assert.match(result.outputs.proxyConfigVersion.value, /^[0-9a-f]{12}$/);
+        // Without HTTPS there are no HTTPS outputs, so no "Undefined value" warning on every update.
+        assert.ok(!("httpsUrl" in result.outputs) && !("certificate" in result.outputs));
+        assert.doesNotMatch(result.stdout, /warning/i);
         const now = await serving();
         assert.match(now.body, /^version=1 /);
         assert.strictEqual(now.color, "blue");

@@ -9,7 +9,7 @@ import { probe } from "../../components/runtime/probe";
 import { Consumer, installExample } from "../support/consumer";
 import { assertNoLoss, underLoad } from "../support/load";
 
-const PUBLIC_PORT = 19280;
+const PUBLIC_PORT = 19580;
 const URL = `http://127.0.0.1:${PUBLIC_PORT}`;
 
 describe("a TypeScript program of your own with bluegreen installed (examples/typescript)", function () {
