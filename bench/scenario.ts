@@ -104,7 +104,7 @@ export async function timedUp(t: TestStack): Promise<Swap> {
         urn: string;
         outputs?: { switchMs?: number; prepareMs?: number; reloadVia?: string };
     }[];
-    const sw = resources.find((r) => r.urn.endsWith("::bluegreen-switch"));
+    const sw = resources.find((r) => r.urn.endsWith(`::${t.name}-switch`));
     const outputs = sw?.outputs ?? {};
     return { seconds, switchMs: outputs.switchMs, prepareMs: outputs.prepareMs, reloadVia: outputs.reloadVia };
 }

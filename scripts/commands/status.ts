@@ -13,7 +13,7 @@ export async function status(): Promise<number> {
     const s = stack.settings;
     const now = await serving(stack);
     const orchestrator = stack.swarm ? `, orchestrator: swarm, ${s.replicas} replicas per colour` : "";
-    console.log(`stack:   ${stack.name} (engine: ${engineOf(stack)}${orchestrator})`);
+    console.log(`stack:   ${stack.name} (engine: ${engineOf(stack.name, s.engine)}${orchestrator})`);
     console.log(`config:  liveColor=${s.liveColor}`);
     console.log(`serving: ${now?.color ?? "nothing (proxy not answering)"} at ${describeEndpoint(stack.nginx)}`);
     if (now !== undefined && !configMatches(s, now)) {

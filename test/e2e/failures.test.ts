@@ -244,7 +244,7 @@ describe("failure matrix (real Pulumi, Docker, nginx)", function () {
 
     it("4b. converges after pulumi up is killed during the health check", async () => {
         await t.setConfig({ blueImage: "bluegreen-sample:3", liveColor: "blue" });
-        await upKilledWhen(t, async (output) => /bluegreen-blue-health updating/.test(output));
+        await upKilledWhen(t, async (output) => new RegExp(`${t.name}-blue-health updating`).test(output));
         assert.strictEqual(await xColor(), "green", "traffic did not move");
         await assertConverged(t, "blue");
     });

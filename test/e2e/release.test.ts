@@ -74,7 +74,7 @@ describe("end to end (real Pulumi, Docker, nginx)", function () {
                 "blue stays on bluegreen-sample:1 as standby",
         });
         const diff = runPulumi(t, "preview", "--diff").output;
-        assert.match(diff, replacesContainer("bluegreen-green-container"));
+        assert.match(diff, replacesContainer(`${t.name}-green-container`));
         assert.match(diff, /~ liveColor +: "blue" => "green"/);
         assert.match(diff, /~ liveImage +: "bluegreen-sample:1" => "bluegreen-sample:2"/);
         const { result, load } = await underLoad(`${URL}/`, 14, () => t.stack.up());
@@ -114,7 +114,7 @@ describe("end to end (real Pulumi, Docker, nginx)", function () {
             headline: "stage: green bluegreen-sample:2 -> bluegreen-sample:3; traffic stays on blue",
         });
         const stageDiff = runPulumi(t, "preview", "--diff").output;
-        assert.match(stageDiff, replacesContainer("bluegreen-green-container"));
+        assert.match(stageDiff, replacesContainer(`${t.name}-green-container`));
         assert.doesNotMatch(stageDiff, /~ liveColor/, "traffic does not move");
         await t.stack.up();
         assert.deepStrictEqual(previewSummary(t), { code: 0, headline: "no change" });

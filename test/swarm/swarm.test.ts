@@ -201,7 +201,7 @@ describe("swarm end to end (multi-node harness, real Pulumi, nginx service)", fu
         const state = (await t.stack.exportStack()).deployment as {
             resources: { urn: string; outputs?: { reloadVia?: string } }[];
         };
-        const proxySwitch = state.resources.find((r) => r.urn.endsWith("::bluegreen-switch"));
+        const proxySwitch = state.resources.find((r) => r.urn.endsWith(`::${t.name}-switch`));
         assert.strictEqual(proxySwitch?.outputs?.reloadVia, "exec");
     });
 
