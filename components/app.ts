@@ -1,7 +1,7 @@
 // One blue/green application behind a Proxy: two colour slots, the guard, the health gates and the
 // switch that moves nginx between them. A release is a change of this component's inputs.
 import * as pulumi from "./sdk";
-import { argsReader, isPlain, secretLogins } from "./args";
+import { argsReader, isPlain, oneLine, secretLogins } from "./args";
 import { otherColor } from "./core/color";
 import { AppSettings, imageOf, parseAppSettings, portOf } from "./core/appSettings";
 import { loopbackUrl } from "./core/names";
@@ -11,7 +11,7 @@ import { validateDockerName } from "./core/validate";
 import type { Slot } from "./placement";
 import { ProxySwitch, VerificationOutcome } from "./providers/proxySwitch";
 import { ReleaseGuard } from "./providers/releaseGuard";
-import { oneLine, ProxyParts, proxyParts, RegistryLogin } from "./proxy";
+import { ProxyParts, proxyParts, RegistryLogin } from "./proxy";
 import { switchArgs } from "./switchArgs";
 
 /** A colour slot. */

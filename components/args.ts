@@ -12,6 +12,28 @@ export interface RegistryLoginArg {
     readonly password: pulumi.Input<string>;
 }
 
+/**
+ * A bad setting, as the user sees it: one line, no stack trace. Its message stays that line: when
+ * an Output rejects with it, Pulumi prefixes the same error object's message with every property
+ * it was serializing (`error serializing property "outputs": error serializing property "url": …`),
+ * which would bury it.
+ */
+export class SettingError extends pulumi.RunError {
+    constructor(message: string) {
+        super(message);
+        Object.defineProperty(this, "message", { get: () => message, set: () => undefined });
+    }
+}
+
+/** Runs a check whose ConfigError must reach the user as one line, without a stack trace. */
+export function oneLine<T>(check: () => T): T {
+    try {
+        return check();
+    } catch (err) {
+        throw err instanceof ConfigError ? new SettingError(err.message) : err;
+    }
+}
+
 /** Whether `value` holds no Output or Promise anywhere: its settings can be checked right now. */
 export function isPlain(value: unknown): boolean {
     if (pulumi.Output.isInstance(value) || value instanceof Promise) {
@@ -61,14 +83,8 @@ export interface Validated<T> {
  * component wraps it again (`pulumi.secret`).
  */
 export function settingsOf<T>(args: object, parse: (read: SettingReader) => T): Validated<T> {
-    const check = (values: object): T => {
-        try {
-            return parse(argsReader(values as Record<string, unknown>));
-        } catch (err) {
-            // One line, no stack trace: nothing has been touched.
-            throw err instanceof ConfigError ? new pulumi.RunError(err.message) : err;
-        }
-    };
+    // One line, no stack trace: nothing has been touched.
+    const check = (values: object): T => oneLine(() => parse(argsReader(values as Record<string, unknown>)));
     if (isPlain(args)) {
         const known = check(args);
         return { output: pulumi.output(known) as pulumi.Output<T>, known };

@@ -1,7 +1,7 @@
 // The edge of a blue/green deployment: nginx on a Docker network, publishing the public ports, with
 // HTTPS from a given certificate or from ACME. Apps (components/app.ts) run behind it.
 import * as pulumi from "./sdk";
-import { secretLogins, settingsOf } from "./args";
+import { oneLine, secretLogins, settingsOf } from "./args";
 import { AcmeAgent } from "./acmeAgent";
 import { Color } from "./core/color";
 import { MANAGED_LABEL, loopbackUrl, networkName } from "./core/names";
@@ -20,7 +20,6 @@ import { deploymentTarget } from "./engines/select";
 import { ProxyContainer } from "./proxyContainer";
 import { containerPlacement, Placement, servicePlacement } from "./placement";
 import { SwarmProxy } from "./swarmProxy";
-import { ConfigError } from "./core/configError";
 import { CertificateInfo, daysLeft, EXPIRY_WARNING_DAYS } from "./core/certificates";
 
 /** Which engine maps containers to resources: the docker CLI, or the @pulumi/docker provider. */
@@ -266,15 +265,6 @@ function swarmProxy(
         },
         { parent: proxy },
     );
-}
-
-/** Runs a check whose ConfigError must reach the user as one line, without a stack trace. */
-export function oneLine<T>(check: () => T): T {
-    try {
-        return check();
-    } catch (err) {
-        throw err instanceof ConfigError ? new pulumi.RunError(err.message) : err;
-    }
 }
 
 /** Preview and up say so when the certificate runs out soon (ACME renews on its own; a file does not). */
