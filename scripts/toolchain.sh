@@ -71,7 +71,12 @@ if system_cli="$(command -v pulumi 2>/dev/null)" && [ "$system_cli" != "$TOOLCHA
 fi
 if [ -z "$cli" ]; then
     [ -x "$TOOLCHAIN_BIN/pulumi" ] && [ -x "$TOOLCHAIN_BIN/pulumi-language-nodejs" ] || build_from_sources
-    cp "$dynamic_plugin" "$dynamic_preload" "$TOOLCHAIN_BIN/"
+    # Replaced atomically (a copy, then a rename): another checkout's pulumi may be starting the
+    # plugin from here at this moment (make test runs `make demo` in clones beside other suites).
+    for file in "$dynamic_plugin" "$dynamic_preload"; do
+        cmp -s "$file" "$TOOLCHAIN_BIN/$(basename "$file")" && continue
+        cp -p "$file" "$TOOLCHAIN_BIN/.$(basename "$file").$$" && mv -f "$TOOLCHAIN_BIN/.$(basename "$file").$$" "$TOOLCHAIN_BIN/$(basename "$file")"
+    done
     cli="$TOOLCHAIN_BIN/pulumi"
     log "pulumi $("$cli" version) from the cache ($TOOLCHAIN_BIN)"
 fi
