@@ -64,36 +64,43 @@ this_machine() {
     suite docs npm run --silent test:docs
 }
 
+# on_harness NAME "HARNESS up [ARGS]" SUITES: brings a test host harness up, runs the suites on
+# it, and takes it down again; a harness that does not come up counts as a failure.
+on_harness() {
+    local name=$1 up=$2 suites=$3
+    if bash $up; then
+        "$suites"
+    else
+        echo "error: the $name did not come up (bash $up)"
+        echo "COUNT 0 1 1 $name"
+    fi
+    bash "${up%% *}" down
+}
+
+remote_suites() {
+    for engine in "${engines[@]}"; do
+        BLUEGREEN_ENGINE=$engine suite "remote over SSH ($engine)" \
+            bash scripts/remote-harness.sh with -- npm run --silent test:remote
+    done
+}
+
+swarm_suites() {
+    # Inside the manager's network namespace: 127.0.0.1 is the manager there.
+    for engine in "${engines[@]}"; do
+        BLUEGREEN_ENGINE=$engine suite "swarm ($engine)" \
+            bash scripts/swarm-harness.sh on 1 -- npm run --silent test:swarm
+    done
+    # The same swarm deployed from this machine's namespace, with DOCKER_HOST=ssh://root@<manager>.
+    for engine in "${engines[@]}"; do
+        BLUEGREEN_ENGINE=$engine suite "swarm over SSH ($engine)" bash -c \
+            'eval "$(bash scripts/swarm-harness.sh env)" && DOCKER_HOST=$SWARM_MANAGER_SSH exec npm run --silent test:swarm-ssh'
+    done
+}
+
 test_hosts() {
-    # The remote suite deploys from here to a Docker host reachable only over SSH (DOCKER_HOST=ssh://…).
-    if bash scripts/remote-harness.sh up; then
-        for engine in "${engines[@]}"; do
-            BLUEGREEN_ENGINE=$engine suite "remote over SSH ($engine)" \
-                bash scripts/remote-harness.sh with -- npm run --silent test:remote
-        done
-        bash scripts/remote-harness.sh down
-    else
-        bash scripts/remote-harness.sh down
-        echo "error: the SSH test host did not come up (scripts/remote-harness.sh up)"
-        echo "COUNT 0 1 1 remote-harness"
-    fi
-    # The swarm suite runs inside the manager's network namespace: 127.0.0.1 is the manager there.
-    if bash scripts/swarm-harness.sh up 2; then
-        for engine in "${engines[@]}"; do
-            BLUEGREEN_ENGINE=$engine suite "swarm ($engine)" \
-                bash scripts/swarm-harness.sh on 1 -- npm run --silent test:swarm
-        done
-        # The same swarm deployed from this machine's namespace, with DOCKER_HOST=ssh://root@<manager>.
-        for engine in "${engines[@]}"; do
-            BLUEGREEN_ENGINE=$engine suite "swarm over SSH ($engine)" bash -c \
-                'eval "$(bash scripts/swarm-harness.sh env)" && DOCKER_HOST=$SWARM_MANAGER_SSH exec npm run --silent test:swarm-ssh'
-        done
-        bash scripts/swarm-harness.sh down
-    else
-        bash scripts/swarm-harness.sh down
-        echo "error: the multi-node swarm harness did not come up (scripts/swarm-harness.sh up 2)"
-        echo "COUNT 0 1 1 swarm-harness"
-    fi
+    # A Docker host reachable only over SSH (DOCKER_HOST=ssh://…), then a 2-node swarm.
+    on_harness "SSH test host" "scripts/remote-harness.sh up" remote_suites
+    on_harness "multi-node swarm harness" "scripts/swarm-harness.sh up 2" swarm_suites
 }
 
 # The test hosts' group logs to a file while this machine's group prints as it goes.
