@@ -53,6 +53,29 @@ export function fileBackendEnv(stateDir: string, passphrase: string): Record<str
     };
 }
 
+/** The config keys that publish a port on the engine's machine. */
+const PORT_KEYS = ["publicPort", "bluePort", "greenPort", "httpsPort"];
+
+/**
+ * Fails in one line when a container already publishes one of the stack's ports (typically one a
+ * killed run left behind, restarted with the engine): otherwise the first `pulumi up` fails deep in
+ * Docker's "port is already allocated".
+ */
+async function assertPortsFree(config: Record<string, string>, env: Record<string, string>): Promise<void> {
+    for (const key of PORT_KEYS) {
+        const port = config[key];
+        if (port === undefined) continue;
+        const holders = await docker(["ps", "--filter", `publish=${port}`, "--format", "{{.Names}}"], { env });
+        const names = holders.stdout.split("\n").filter(Boolean);
+        if (names.length > 0) {
+            throw new Error(
+                `${key} ${port} is already published by container ${names.join(", ")} ` +
+                    `(left by an earlier run?); remove it first: docker rm -f ${names.join(" ")}`,
+            );
+        }
+    }
+}
+
 /**
  * A new stack of this project; `extraEnv` (e.g. another DOCKER_HOST) goes to every CLI run of it,
  * so one process can drive stacks on different engines.
@@ -63,6 +86,7 @@ export async function createTestStack(
     extraEnv: Record<string, string> = {},
 ): Promise<TestStack> {
     const name = `${prefix}${process.pid}`;
+    await assertPortsFree(config, extraEnv);
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), `bluegreen-${prefix}-`));
     fs.copyFileSync(path.join(REPO, "Pulumi.yaml"), path.join(workDir, "Pulumi.yaml"));
     fs.copyFileSync(path.join(REPO, "package.json"), path.join(workDir, "package.json"));
