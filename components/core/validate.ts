@@ -152,11 +152,16 @@ const HOSTNAME_PATTERN = /^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[
 export const IPV4_PATTERN =
     /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$/;
 
+/** Whether `host` is a lower-case DNS name (a leading `*.` allowed) or an IPv4 address. */
+export function isHostname(host: string): boolean {
+    return host.length <= 253 && (HOSTNAME_PATTERN.test(host) || IPV4_PATTERN.test(host));
+}
+
 /** Comma-separated lower-case DNS names (a leading `*.` allowed) or IPv4 addresses. */
 export function validateHostnames(name: string, value: string): string[] {
     const names = value.split(",");
     for (const host of names) {
-        if (host.length > 253 || !(HOSTNAME_PATTERN.test(host) || IPV4_PATTERN.test(host))) {
+        if (!isHostname(host)) {
             fail(
                 name,
                 "a comma-separated list of lower-case DNS names (a leading *. allowed) or IPv4 addresses, e.g. app.example.com,www.example.com",
