@@ -11,8 +11,12 @@ export interface ProbeResult {
     readonly error?: string;
 }
 
-/** One GET on a new connection; never throws. */
-export async function probe(url: string, timeoutMs: number): Promise<ProbeResult> {
+/** One GET on a new connection, with `headers` added (e.g. a Host); never throws. */
+export async function probe(
+    url: string,
+    timeoutMs: number,
+    headers: Record<string, string> = {},
+): Promise<ProbeResult> {
     // Required here, not at the top: dynamic providers are serialized and axios loads lazily.
     const axios = require("axios") as typeof import("axios");
     try {
@@ -23,7 +27,7 @@ export async function probe(url: string, timeoutMs: number): Promise<ProbeResult
             validateStatus: () => true,
             maxRedirects: 0,
             httpAgent: new http.Agent({ keepAlive: false }),
-            headers: { Connection: "close" },
+            headers: { ...headers, Connection: "close" },
         });
         return { status: response.status, body: String(response.data ?? ""), headers: { ...response.headers } };
     } catch (err) {

@@ -2,12 +2,12 @@
 // path tried, the app core/routing.ts's routeFor picks, and the proxy's 404 where no app claims.
 import * as assert from "assert";
 import * as fs from "fs";
-import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { NO_APP_BODY, routeServers, routingHttpSettings } from "../../components/core/nginx/routes";
 import { type RouteClaim, routeFor } from "../../components/core/routing";
 import { docker, dockerOk } from "../../components/runtime/docker";
+import { probe, type ProbeResult, sleep } from "../../components/runtime/probe";
 
 const PORT = 19680;
 const CONTAINER = `bgroutes${process.pid}`;
@@ -68,17 +68,9 @@ ${routingHttpSettings()}${routeServers(claims, "80", appLocation)}}
 `;
 }
 
-function get(host: string, path: string): Promise<{ status: number; body: string }> {
-    return new Promise((resolve, reject) => {
-        const req = http.get({ host: "127.0.0.1", port: PORT, path, headers: { Host: host }, timeout: 5000 }, (res) => {
-            let body = "";
-            res.setEncoding("utf8");
-            res.on("data", (chunk: string) => (body += chunk));
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-        });
-        req.on("timeout", () => req.destroy(new Error(`GET ${host}${path} timed out`)));
-        req.on("error", reject);
-    });
+/** One GET of `path` on the proxy's port with `host` as the Host header. */
+function get(host: string, path: string): Promise<ProbeResult> {
+    return probe(`http://127.0.0.1:${PORT}${path}`, 5000, { Host: host });
 }
 
 /** Starts nginx with `conf` on PORT and waits until it answers (at most 10 s). */
@@ -95,16 +87,13 @@ async function startNginx(conf: string): Promise<void> {
     await dockerOk(["start", CONTAINER]);
     const deadline = Date.now() + 10000;
     for (;;) {
-        try {
-            await get("127.0.0.1", "/");
-            return;
-        } catch (e) {
+        const answer = await get("127.0.0.1", "/");
+        if (answer.status !== undefined) return;
+        if (Date.now() > deadline) {
             const logs = await docker(["logs", "--tail", "5", CONTAINER]);
-            if (Date.now() > deadline) {
-                throw new Error(`nginx did not answer on ${PORT} within 10 s: ${String(e)}; ${logs.stderr.trim()}`);
-            }
-            await new Promise((r) => setTimeout(r, 100));
+            throw new Error(`nginx did not answer on ${PORT} within 10 s: ${answer.error}; ${logs.stderr.trim()}`);
         }
+        await sleep(100);
     }
 }
 

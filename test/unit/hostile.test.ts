@@ -3,20 +3,12 @@
 import * as assert from "assert";
 import { parseSettings } from "../../components/core/config";
 import { ConfigError } from "../../components/core/configError";
+import { prng } from "../support/prng";
 
 const BASE: Record<string, string> = { liveColor: "blue", blueImage: "app:1", greenImage: "app:1" };
 const HOSTILE = [";", "{", "}", "$", '"', "'", "\\", "#", " ", "\t", "\n", "\r", "\u0000", "é", "🚀", "\u2028"];
 const PER_KEY = 1000;
 const NOT_IN_MESSAGES = [";", "{", "}", "$", '"', "\\", "#", "\t", "\n", "\r", "\u0000", "é", "🚀", "\u2028", "`", "<"];
-
-/** A small deterministic PRNG so a failure can be reproduced. */
-function prng(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-        state = (state * 1664525 + 1013904223) >>> 0;
-        return state / 2 ** 32;
-    };
-}
 
 function hostileText(random: () => number): string {
     const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];

@@ -11,17 +11,9 @@ import {
     validateHosts,
     validatePathPrefix,
 } from "../../components/core/routing";
+import { prng } from "../support/prng";
 
 const claim = (app: string, hosts: string[], pathPrefix = "/"): RouteClaim => ({ app, hosts, pathPrefix });
-
-/** A small deterministic PRNG so a failure can be reproduced. */
-function prng(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-        state = (state * 1664525 + 1013904223) >>> 0;
-        return state / 2 ** 32;
-    };
-}
 
 const HOSTILE = [";", "{", "}", "$", '"', "'", "\\", "#", " ", "\t", "\n", "\r", "\u0000", "é", "🚀", "\u2028", "`"];
 

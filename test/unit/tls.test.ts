@@ -7,16 +7,9 @@ import { parseSettings } from "../../components/core/config";
 import { ConfigError } from "../../components/core/configError";
 import { validateTls } from "../../components/core/certificates";
 import { caSigned, encrypted, Pair, removeCertFiles, selfSigned } from "../support/certs";
+import { prng } from "../support/prng";
 
 const BASE: Record<string, string> = { liveColor: "blue", blueImage: "app:1", greenImage: "app:1" };
-
-function prng(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-        state = (state * 1664525 + 1013904223) >>> 0;
-        return state / 2 ** 32;
-    };
-}
 
 /** The refusal of `run`, checked: a ConfigError naming `key`, one short line, no key material. */
 function refusal(run: () => unknown, key: string | RegExp, secret: string): string {
