@@ -1,9 +1,19 @@
 // One blue/green application behind a Proxy: two colour slots, the guard, the health gates and the
 // switch that moves nginx between them. A release is a change of this component's inputs.
 import * as pulumi from "./sdk";
-import { argsReader, isPlain, oneLine, secretLogins } from "./args";
+import { argsReader, isPlain, oneLine, secretLogins, type Validated } from "./args";
 import { otherColor } from "./core/color";
-import { AppSettings, imageOf, parseAppSettings, portOf } from "./core/appSettings";
+import {
+    AppSettings,
+    assertRoutable,
+    claimsRoute,
+    imageOf,
+    parseAppSettings,
+    portOf,
+    type RouteSettings,
+} from "./core/appSettings";
+import { probeHost } from "./core/routing";
+import type { Endpoint } from "./core/site";
 import { loopbackUrl } from "./core/names";
 import type { ProxySettings } from "./core/proxySettings";
 import { componentSubject } from "./core/subject";
@@ -98,6 +108,16 @@ export interface AppArgs {
     readonly maxP99Ms?: pulumi.Input<number>;
     /** nginx answers 503 (with Retry-After) for every path but the health and version endpoints. Default false. */
     readonly maintenance?: pulumi.Input<boolean>;
+    /**
+     * Host names this app takes on its Proxy: exact (`api.example.com`) or one-label wildcards
+     * (`*.example.com`); an exact name beats a wildcard, the longest wildcard beats a shorter one.
+     * At most one App of a Proxy claims none: it takes every other host. Default none.
+     */
+    readonly hosts?: pulumi.Input<pulumi.Input<string>[]>;
+    /** The path prefix this app takes under its hosts, in whole segments (`/api` takes `/api` and `/api/x`, not `/apix`); the longest wins. Default `/`. */
+    readonly pathPrefix?: pulumi.Input<string>;
+    /** Take `pathPrefix` off the path before the app sees it (sent as X-Forwarded-Prefix). Default true. */
+    readonly stripPathPrefix?: pulumi.Input<boolean>;
     /** The maintenance page's text (letters, digits, spaces and . , : ! ? ' ( ) / @ & + -). Default "Down for maintenance, back soon." */
     readonly maintenanceMessage?: pulumi.Input<string>;
 }
@@ -144,17 +164,38 @@ export class App extends pulumi.ComponentResource {
     constructor(name: string, args: AppArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bluegreen:index:App", name, {}, opts);
         const proxy = attachedProxy(name, args);
-        const s = appSettings(name, args, proxy);
-        const p = proxy.settings;
-        const get = <K extends keyof AppSettings>(key: K) => s.apply((x) => x[key]);
-        // One App per Proxy, which places its colours (containers, or services on a swarm).
+        const parsed = appSettings(name, args, proxy);
+        // The Proxy places the colours (containers, or services on a swarm).
         const placement = proxy.attach({
             name,
-            previewPorts: { blue: get("bluePort"), green: get("greenPort") },
-            appPort: get("appPort"),
+            previewPorts: {
+                blue: parsed.output.apply((x) => x.bluePort),
+                green: parsed.output.apply((x) => x.greenPort),
+            },
+            appPort: parsed.output.apply((x) => x.appPort),
         });
-        // How the guard, the switch's confirmation and the health gates reach nginx.
-        const nginxAt = p.apply((ps) => placement.nginx(ps.publicPort));
+        // Whether the switch records its routes: the app claims hosts or a prefix, or shares the proxy.
+        const routed = proxy.apps.join(
+            name,
+            parsed.output.apply((x) => x.route),
+            parsed.known?.route,
+        );
+        if (parsed.known !== undefined) {
+            oneLine(() =>
+                assertRoutable(parsed.known!, claimsRoute(parsed.known!.route), componentSubject("App", name)),
+            );
+        }
+        // Every child waits for the check against the other apps: a conflict touches nothing.
+        const s = pulumi.all([parsed.output, routed]).apply(([x, r]) => {
+            oneLine(() => assertRoutable(x, r, componentSubject("App", name)));
+            return x;
+        });
+        const p = proxy.settings;
+        const get = <K extends keyof AppSettings>(key: K) => s.apply((x) => x[key]);
+        // How the guard, the switch's confirmation and the health gates reach nginx (the app's routes).
+        const nginxAt = pulumi
+            .all([p, s, routed])
+            .apply(([ps, x, r]) => appEndpoint(placement.nginx(ps.publicPort), r ? x.route : undefined));
 
         // Runs first: its check refuses, at preview, replacing the container that serves traffic.
         const guard = new ReleaseGuard(
@@ -168,6 +209,7 @@ export class App extends pulumi.ComponentResource {
                 volumes: s.apply((x) => (x.volumes.length > 0 ? x.volumes : undefined)),
                 publicUrl: nginxAt.url,
                 probeFrom: nginxAt.from,
+                hostHeader: nginxAt.hostHeader,
             },
             { parent: this },
         );
@@ -201,17 +243,19 @@ export class App extends pulumi.ComponentResource {
         if (args.smokeTest !== undefined) {
             gates.push(smokeTest(this, name, proxy, s, slots, gates));
         }
-        const proxySwitch = new ProxySwitch(`${name}-switch`, switchArgs(s, p, placement, nginxAt), {
+        const proxySwitch = new ProxySwitch(`${name}-switch`, switchArgs(name, s, p, placement, nginxAt, routed), {
             parent: this,
-            dependsOn: [...gates, ...(proxy.acme ? [proxy.acme.ready] : [])],
+            // One switch at a time per proxy: each rewrites nginx's config from what the others recorded.
+            dependsOn: [...gates, ...(proxy.acme ? [proxy.acme.ready] : []), ...proxy.apps.switchesSoFar()],
         });
+        proxy.apps.addSwitch(proxySwitch);
 
         // Outputs report what nginx serves (the switch's state), not only what the inputs ask for.
         this.liveColor = proxySwitch.color;
         this.standbyColor = this.liveColor.apply(otherColor);
         this.liveImage = pulumi.all([this.liveColor, s]).apply(([c, x]) => imageOf(x, c));
         this.standbyImage = pulumi.all([this.standbyColor, s]).apply(([c, x]) => imageOf(x, c));
-        this.url = p.apply((ps) => loopbackUrl(ps.publicPort));
+        this.url = pulumi.all([p, s]).apply(([ps, x]) => loopbackUrl(ps.publicPort) + pathOf(x.route));
         this.httpsUrl = p.apply((ps) => (ps.tls ? `https://127.0.0.1:${ps.httpsPort}` : undefined));
         this.blueUrl = slots.blue.url;
         this.greenUrl = slots.green.url;
@@ -265,7 +309,7 @@ function attachedProxy(name: string, args: AppArgs): ProxyParts {
  * comes from the constructor, before any child exists), else as they resolve (every child takes a
  * setting, so none is made or changed).
  */
-function appSettings(name: string, args: AppArgs, proxy: ProxyParts): pulumi.Output<AppSettings> {
+function appSettings(name: string, args: AppArgs, proxy: ProxyParts): Validated<AppSettings> {
     const subject = componentSubject("App", name);
     oneLine(() => validateDockerName(subject.name("name"), name));
     const rest: Omit<AppArgs, "proxy"> & { proxy?: unknown } = { ...args };
@@ -274,9 +318,27 @@ function appSettings(name: string, args: AppArgs, proxy: ProxyParts): pulumi.Out
         oneLine(() =>
             parseAppSettings(argsReader(values as Record<string, unknown>), subject, { ...p, subject: proxy.subject }),
         );
-    return isPlain(rest) && proxy.known !== undefined
-        ? pulumi.output(parse(rest, proxy.known))
-        : pulumi.unsecret(pulumi.all([pulumi.output(rest), proxy.settings]).apply(([v, p]) => parse(v, p)));
+    if (isPlain(rest) && proxy.known !== undefined) {
+        const known = parse(rest, proxy.known);
+        return { output: pulumi.output(known), known };
+    }
+    return {
+        output: pulumi.unsecret(pulumi.all([pulumi.output(rest), proxy.settings]).apply(([v, p]) => parse(v, p))),
+    };
+}
+
+/** The path an app's URL ends in: its prefix on a shared proxy, else none. */
+function pathOf(route: RouteSettings): string {
+    return route.pathPrefix === "/" ? "" : route.pathPrefix;
+}
+
+/** nginx's listener as this app is reached through it: under its prefix, with one of its host names. */
+function appEndpoint(at: Endpoint, route: RouteSettings | undefined): Endpoint {
+    if (route === undefined) {
+        return at;
+    }
+    const hostHeader = probeHost(route.hosts);
+    return { ...at, url: at.url + pathOf(route), ...(hostHeader ? { hostHeader } : {}) };
 }
 
 /** The user's smoke test against the colour about to take traffic, after both gates. */

@@ -17,6 +17,7 @@ import { componentSubject, Subject } from "./core/subject";
 import { validateChoice, validateDockerName, type RegistryLogins } from "./core/validate";
 import { Engine as ContainerEngine, NetworkHandle } from "./engines/engine";
 import { deploymentTarget } from "./engines/select";
+import { ProxyApps } from "./proxyApps";
 import { ProxyContainer } from "./proxyContainer";
 import { containerPlacement, Placement, servicePlacement } from "./placement";
 import { SwarmProxy } from "./swarmProxy";
@@ -166,19 +167,22 @@ export class Proxy extends pulumi.ComponentResource {
             known: validated.known,
             network,
             acme,
-            attach: oneAppOnly(name, (app) =>
+            apps: new ProxyApps(name),
+            attach:
                 container !== undefined
-                    ? containerPlacement(
-                          { name, site, containerId: container.revision, container: container.container.resource },
-                          app.name,
-                      )
-                    : servicePlacement(
-                          swarmProxy(this, name, engine, settings, network, auth, app),
-                          site,
-                          name,
-                          app.name,
+                    ? (app) =>
+                          containerPlacement(
+                              { name, site, containerId: container.revision, container: container.container.resource },
+                              app.name,
+                          )
+                    : oneAppOnly(name, (app) =>
+                          servicePlacement(
+                              swarmProxy(this, name, engine, settings, network, auth, app),
+                              site,
+                              name,
+                              app.name,
+                          ),
                       ),
-            ),
         });
 
         this.registerOutputs({
@@ -203,9 +207,11 @@ export interface ProxyParts {
     readonly network: NetworkHandle;
     /** The ACME agent beside nginx, when the proxy gets its certificate from ACME. */
     readonly acme?: AcmeAgent;
+    /** The apps behind it: their routes, and the order their switches run in. */
+    readonly apps: ProxyApps;
     /**
-     * Takes the proxy for an app: where its colours live and how its switch finds nginx. A second
-     * app is refused (each App's switch renders nginx's whole config).
+     * Takes the proxy for an app: where its colours live and how its switch finds nginx. On a
+     * swarm a second app is refused (nginx's service publishes the app's preview ports).
      */
     readonly attach: (app: AttachingApp) => Placement;
 }
@@ -224,14 +230,15 @@ export function proxyParts(proxy: unknown): ProxyParts | undefined {
     return proxy instanceof Proxy ? PARTS.get(proxy) : undefined;
 }
 
-/** A proxy serves one App: each App's switch renders nginx's whole config. */
+/** A swarm's proxy serves one App: its service publishes that app's preview ports. */
 function oneAppOnly(proxy: string, place: (app: AttachingApp) => Placement): (app: AttachingApp) => Placement {
     let served: string | undefined;
     return (app) => {
         if (served !== undefined) {
             throw new pulumi.RunError(
                 `App ${JSON.stringify(app.name)}: the Proxy ${JSON.stringify(proxy)} already serves the App ` +
-                    `${JSON.stringify(served)}; give each App a Proxy of its own`,
+                    `${JSON.stringify(served)}; on a swarm, give each App a Proxy of its own (apps sharing a ` +
+                    `swarm's proxy are not supported yet)`,
             );
         }
         served = app.name;

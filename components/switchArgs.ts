@@ -4,7 +4,8 @@ import * as pulumi from "./sdk";
 import { ACME_AGENT_ADDRESS, ACME_BUNDLE_PATH } from "./acmeAgent";
 import { otherColor } from "./core/color";
 import type { AppSettings } from "./core/appSettings";
-import { EdgeOptions, filesDirOf, fingerprintFiles, renderProxyConfig } from "./core/nginx";
+import { EdgeOptions, filesDirOf, fingerprintFiles } from "./core/nginx";
+import { recordVersion } from "./core/nginx/apps";
 import type { ProxySettings } from "./core/proxySettings";
 import type { Endpoint } from "./core/site";
 import type { Placement } from "./placement";
@@ -12,21 +13,29 @@ import type { ProxySwitchArgs } from "./providers/proxySwitch";
 
 /** The proxy switch's inputs: the live colour, what the edge does, where nginx is. */
 export function switchArgs(
+    app: string,
     s: pulumi.Output<AppSettings>,
     p: pulumi.Output<ProxySettings>,
     placement: Placement,
     nginxAt: pulumi.Output<Endpoint>,
+    routed: pulumi.Output<boolean>,
 ): ProxySwitchArgs {
     const target = s.apply((x) => ({ color: x.liveColor, host: placement.host(x.liveColor), port: x.appPort }));
     const edge = pulumi.all([s, p]).apply(([x, ps]) => edgeOptions(x, ps, placement));
     const routing = placement.switchTarget.swarm;
     const material = p.apply((ps) => ps.tls?.material);
+    // Only on a shared proxy: an app alone keeps the inputs (and the config) it had before.
+    const route = pulumi.all([s, routed]).apply(([x, r]) => (r ? x.route : undefined));
     return {
         ...placement.switchTarget,
+        app: routed.apply((r) => (r ? app : undefined)),
+        route,
         color: target.color,
         host: target.host,
         port: target.port,
-        configVersion: pulumi.all([target, edge]).apply(([t, e]) => renderProxyConfig(t, routing, e).version),
+        configVersion: pulumi
+            .all([target, edge, route])
+            .apply(([t, e, r]) => recordVersion({ app, target: t, edge: e, swarm: routing, route: r })),
         tls: edge.tls,
         maintenance: edge.maintenance,
         canary: edge.canary,

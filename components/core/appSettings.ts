@@ -3,6 +3,7 @@
 import { Color } from "./color";
 import { ConfigError } from "./configError";
 import type { Orchestrator } from "./proxySettings";
+import { validateHosts, validatePathPrefix } from "./routing";
 import { SettingReader, Subject } from "./subject";
 import {
     IMAGE_ALLOWED,
@@ -46,6 +47,17 @@ export interface AppSettings {
     readonly canaryPercent: number;
     /** Watching the newly served colour's answers after a switch or a canary (off when `seconds` is 0). */
     readonly verification: VerificationSettings;
+    /** Which requests the app takes on a proxy shared with other apps. */
+    readonly route: RouteSettings;
+}
+
+export interface RouteSettings {
+    /** Exact host names and `*.` wildcards; none: the proxy's default app. */
+    readonly hosts: string[];
+    /** `/`, or whole segments like `/api`. */
+    readonly pathPrefix: string;
+    /** Take the prefix off before the app sees the path (`/api/users` arrives as `/users`). */
+    readonly stripPathPrefix: boolean;
 }
 
 export interface VerificationSettings {
@@ -90,6 +102,9 @@ export const APP_DEFAULTS = {
     verifySeconds: 0,
     maxErrorRate: 0.01,
     minRequests: 20,
+    hosts: "",
+    pathPrefix: "/",
+    stripPathPrefix: "on",
 } as const;
 
 /** What an app's settings are checked against: the proxy it runs behind. */
@@ -147,6 +162,7 @@ export function parseAppSettings(read: SettingReader, subject: Subject, proxy: P
         },
         canaryPercent: validateInteger(n("canaryPercent"), orDefault("canaryPercent"), 0, 100),
         verification: parseVerification(read, subject),
+        route: parseRoute(read, subject, proxy),
     };
     assertDistinctPorts(settings, subject, proxy);
     return settings;
@@ -177,6 +193,46 @@ function parseVolumes(read: SettingReader, subject: Subject, proxy: ProxyFacts):
         );
     }
     return volumes;
+}
+
+/** Hosts and a path prefix: routing among several apps (one Docker engine for now). */
+function parseRoute(read: SettingReader, subject: Subject, proxy: ProxyFacts): RouteSettings {
+    const n = subject.name;
+    const hostsText = read("hosts") ?? APP_DEFAULTS.hosts;
+    const route: RouteSettings = {
+        hosts: validateHosts(n("hosts"), hostsText === "" ? [] : hostsText.split(",")),
+        pathPrefix: validatePathPrefix(n("pathPrefix"), read("pathPrefix") ?? APP_DEFAULTS.pathPrefix),
+        stripPathPrefix: validateSwitch(n("stripPathPrefix"), read("stripPathPrefix") ?? APP_DEFAULTS.stripPathPrefix),
+    };
+    if (claimsRoute(route) && proxy.orchestrator !== "docker") {
+        throw new ConfigError(
+            `${n(route.hosts.length > 0 ? "hosts" : "pathPrefix")} needs orchestrator docker: apps sharing a ` +
+                `swarm's proxy are not supported yet`,
+        );
+    }
+    return route;
+}
+
+/**
+ * What an app whose proxy routes among apps cannot have yet: a canary share or a verification
+ * window (both read nginx's answers per colour, not yet per app).
+ */
+export function assertRoutable(s: AppSettings, routed: boolean, subject: Subject): void {
+    if (!routed) {
+        return;
+    }
+    const why = "is not supported yet for an app that shares its Proxy or claims hosts or a pathPrefix";
+    if (s.canaryPercent > 0) {
+        throw new ConfigError(`${subject.name("canaryPercent")} ${why}: set it to 0 (got ${s.canaryPercent})`);
+    }
+    if (s.verification.seconds > 0) {
+        throw new ConfigError(`${subject.name("verifySeconds")} ${why}: set it to 0 (got ${s.verification.seconds})`);
+    }
+}
+
+/** Whether the app claims anything narrower than every request (then it shares its proxy). */
+export function claimsRoute(route: RouteSettings): boolean {
+    return route.hosts.length > 0 || route.pathPrefix !== "/";
 }
 
 function parseVerification(read: SettingReader, subject: Subject): VerificationSettings {

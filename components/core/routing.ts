@@ -117,3 +117,9 @@ export function routeFor(claims: readonly RouteClaim[], hostHeader: string, path
         .sort((a, b) => b.pathPrefix.length - a.pathPrefix.length);
     return candidates[0]?.app;
 }
+
+/** A Host header that reaches an app's routes: its first name (a wildcard's with a label of ours). */
+export function probeHost(hosts: readonly string[]): string | undefined {
+    const first = hosts[0];
+    return first?.startsWith("*.") ? `bluegreen-probe${first.slice(1)}` : first;
+}

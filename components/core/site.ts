@@ -60,6 +60,8 @@ export interface Vantage {
 export interface Endpoint {
     readonly url: string;
     readonly from?: Vantage;
+    /** The Host header to send, for an app that claims host names on a shared proxy. */
+    readonly hostHeader?: string;
 }
 
 /** How the health gate reaches a colour's container (`<app>-<color>`) behind the proxy `<proxy>-proxy`. */

@@ -3,24 +3,24 @@
 import * as pulumi from "../sdk";
 import { ModuleDynamicResource } from "./dynamicResource";
 import type { Color } from "../core/color";
+import { Canary, Maintenance, NGINX_CONF_PATH, START_ANSWERS, STOP_ANSWERS, SwarmRouting, Tls } from "../core/nginx";
 import {
-    Canary,
-    Maintenance,
-    NGINX_CONF_PATH,
-    renderProxyConfig,
-    START_ANSWERS,
-    STOP_ANSWERS,
-    SwarmRouting,
-    Tls,
-} from "../core/nginx";
+    type AppRecord,
+    type AppRoute,
+    readRecords,
+    recordVersion,
+    renderApps,
+    unrecordedApp,
+} from "../core/nginx/apps";
 import { bundle, confFiles, nginxComplaint, RELOAD_FAILED, REJECTED, tlsBundle } from "../core/nginx/install";
+import { probeHost } from "../core/routing";
 import { lastLine } from "../core/text";
 import type { Vantage } from "../core/site";
 import { colorToVerify, describeServed } from "../core/verification";
 import { confirmVersion, SETTLE_MS } from "../runtime/confirm";
 import { dockerOk } from "../runtime/docker";
 import { sleep } from "../runtime/probe";
-import { exec, inProxy, proxyContainerOf, proxyRoute, signal } from "../runtime/proxyShell";
+import { exec, inProxy, proxyContainerOf, type ProxyRoute, proxyRoute, signal } from "../runtime/proxyShell";
 import { VerificationInput, watchAnswers } from "../runtime/verifyWindow";
 
 /** Test seam: set to 1 to make the rendered config invalid, to prove the restore path. */
@@ -60,6 +60,10 @@ export interface ProxySwitchInputs {
     readonly maintenance?: Maintenance;
     /** A sticky share of clients to the idle colour. */
     readonly canary?: Canary;
+    /** The App, when it shares its proxy: its records in nginx's config are keyed by it. */
+    readonly app?: string;
+    /** On a proxy shared by several apps: the host names and path prefix the app takes. */
+    readonly route?: AppRoute;
     /**
      * Watch the colour that takes traffic for `seconds` after the switch and undo the switch when its
      * answers fail the thresholds. Only its presence reaches the config (nginx logs answers).
@@ -107,18 +111,11 @@ function stateOf(inputs: ProxySwitchInputs): Omit<ProxySwitchInputs, "tlsCertifi
  */
 export async function applySwitch(inputs: ProxySwitchInputs, previous?: SwitchState): Promise<SwitchState> {
     const started = Date.now();
-    const rendered = renderProxyConfig({ color: inputs.color, host: inputs.host, port: inputs.port }, inputs.swarm, {
-        tls: inputs.tls,
-        maintenance: inputs.maintenance,
-        canary: inputs.canary,
-        verify: inputs.verification !== undefined,
-    });
-    if (rendered.version !== inputs.configVersion) {
-        throw new Error(
-            `proxy config version mismatch: program rendered ${inputs.configVersion}, provider ${rendered.version}`,
-        );
+    const own = switchRecord(inputs);
+    const version = recordVersion(own);
+    if (version !== inputs.configVersion) {
+        throw new Error(`proxy config version mismatch: program rendered ${inputs.configVersion}, provider ${version}`);
     }
-    const text = process.env[BREAK_CONFIG_ENV] === "1" ? `${rendered.text}\nthis_is_not_a_directive;\n` : rendered.text;
     const target = `proxy switch to ${inputs.color}`;
     const files = confFiles(inputs.confPath ?? NGINX_CONF_PATH);
     const proxy = await proxyContainerOf(inputs);
@@ -129,7 +126,14 @@ export async function applySwitch(inputs: ProxySwitchInputs, previous?: SwitchSt
     const remote = inputs.probeFrom !== undefined;
     const route = await proxyRoute(proxy, remote);
     const masterPid = route.masterPid;
-    const at = { url: inputs.publicUrl, from: inputs.probeFrom };
+    const at = { url: inputs.publicUrl, from: inputs.probeFrom, hostHeader: probeHost(inputs.route?.hosts ?? []) };
+    // The other apps on this proxy are rendered again exactly as their own switches recorded them.
+    const others = (await otherApps(proxy, route, files.conf, own.app)).filter(
+        // An app alone on its proxy (no route) replaces any other app recorded alone: its own older record.
+        (r) => inputs.route !== undefined || r.route !== undefined,
+    );
+    const rendered = renderApps([...others, own], inputs.tls);
+    const text = process.env[BREAK_CONFIG_ENV] === "1" ? `${rendered.text}\nthis_is_not_a_directive;\n` : rendered.text;
     const watched = previous && inputs.verification ? colorToVerify(previous, inputs) : undefined;
     if (watched === undefined) {
         // Traffic goes to no one new: the last verification still describes what serves, if any.
@@ -227,7 +231,7 @@ export async function applySwitch(inputs: ProxySwitchInputs, previous?: SwitchSt
         try {
             // 3. Confirm on fresh connections; the time to the first answer is the switch latency.
             const confirmStarted = Date.now();
-            const firstSeen = await confirmVersion(at, rendered.version, inputs.confirmTimeoutMs ?? 10000);
+            const firstSeen = await confirmVersion(at, version, inputs.confirmTimeoutMs ?? 10000);
             firstAnswerMs = confirmStarted - signalled + firstSeen;
         } catch (err) {
             const restore = await inProxy(proxy, route, files.restoreAndReload);
@@ -248,6 +252,62 @@ export async function applySwitch(inputs: ProxySwitchInputs, previous?: SwitchSt
     }
 }
 
+/** What this switch serves, as its record in nginx's config (see core/nginx/apps.ts). */
+function switchRecord(
+    inputs: Omit<ProxySwitchInputs, "tlsCertificate" | "tlsKey" | "configVersion" | "proxyContainerId" | "publicUrl">,
+): AppRecord {
+    return {
+        app: inputs.app ?? appOfHost(inputs.host),
+        target: { color: inputs.color, host: inputs.host, port: inputs.port },
+        edge: {
+            tls: inputs.tls,
+            maintenance: inputs.maintenance,
+            canary: inputs.canary,
+            verify: inputs.verification !== undefined ? true : undefined,
+        },
+        swarm: inputs.swarm,
+        route: inputs.route,
+    };
+}
+
+/** An app alone on its proxy is not named in the switch's inputs: its colours' host names name it. */
+function appOfHost(host: string): string {
+    return host.replace(/^tasks\./, "").replace(/-(?:blue|green)$/, "");
+}
+
+/** The records of the other apps in the config nginx runs now. */
+async function otherApps(proxy: string, route: ProxyRoute, conf: string, app: string): Promise<AppRecord[]> {
+    const current = await inProxy(proxy, route, `cat ${conf}`);
+    if (current.code !== 0) {
+        throw new Error(`could not read nginx's config ${conf}: ${lastLine(current.stderr || current.stdout)}`);
+    }
+    const recorded = readRecords(current.stdout);
+    const records = recorded.length > 0 ? recorded : [unrecordedApp(current.stdout)].filter((r) => r !== undefined);
+    return records.filter((r) => r.app !== app);
+}
+
+/** Takes an app's routes out of a shared proxy; an app alone leaves its config (the proxy goes with it). */
+async function removeApp(state: SwitchState): Promise<void> {
+    const proxy = await proxyContainerOf(state).catch(() => undefined);
+    if (proxy === undefined) {
+        return;
+    }
+    const files = confFiles(state.confPath ?? NGINX_CONF_PATH);
+    const route = await proxyRoute(proxy, state.probeFrom !== undefined);
+    const app = switchRecord(state).app;
+    const others = await otherApps(proxy, route, files.conf, app).catch(() => []);
+    if (others.length === 0) {
+        return;
+    }
+    const removed = await inProxy(proxy, route, files.installAndReload, bundle(renderApps(others, state.tls).text, []));
+    if (removed.code !== 0) {
+        throw new Error(
+            `taking App ${JSON.stringify(app)} off its proxy failed: ${nginxComplaint(removed.stderr || removed.stdout)}; ` +
+                `its routes still serve`,
+        );
+    }
+}
+
 const INPUT_KEYS: (keyof SwitchState & keyof ProxySwitchInputs)[] = [
     "proxyContainer",
     "proxyContainerId",
@@ -262,6 +322,8 @@ const INPUT_KEYS: (keyof SwitchState & keyof ProxySwitchInputs)[] = [
     "tls",
     "maintenance",
     "canary",
+    "app",
+    "route",
 ];
 
 export const proxySwitchProvider: pulumi.dynamic.ResourceProvider = {
@@ -270,10 +332,14 @@ export const proxySwitchProvider: pulumi.dynamic.ResourceProvider = {
         return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
     },
     async create(inputs: ProxySwitchInputs) {
-        return { id: `${inputs.proxyContainer}-switch`, outs: await applySwitch(inputs) };
+        const app = inputs.app ? `-${inputs.app}` : "";
+        return { id: `${inputs.proxyContainer}${app}-switch`, outs: await applySwitch(inputs) };
     },
     async update(_id: string, olds: SwitchState, news: ProxySwitchInputs) {
         return { outs: await applySwitch(news, olds) };
+    },
+    async delete(_id: string, props: SwitchState) {
+        await removeApp(props);
     },
     async read(id: string, props?: SwitchState) {
         // Refresh reports what nginx really serves, so drift (e.g. a restarted proxy) shows up.
@@ -283,7 +349,8 @@ export const proxySwitchProvider: pulumi.dynamic.ResourceProvider = {
         const served = await proxyContainerOf(props)
             .then((proxy) => dockerOk(["exec", proxy, "cat", props.confPath ?? NGINX_CONF_PATH]))
             .catch(() => "");
-        const version = /return 200 "([0-9a-f]{12}) /.exec(served)?.[1];
+        const record = readRecords(served).find((r) => r.app === switchRecord(props).app);
+        const version = record ? recordVersion(record) : /return 200 "([0-9a-f]{12}) /.exec(served)?.[1];
         return { id, props: version === props.configVersion ? props : { ...props, configVersion: version ?? "none" } };
     },
 };

@@ -13,6 +13,8 @@ export interface ReleaseGuardInputs extends ReleaseState {
     readonly publicUrl: string;
     /** On a remote engine: `publicUrl` is opened from inside this container. */
     readonly probeFrom?: Vantage;
+    /** On a proxy shared by apps claiming host names: the Host header that reaches this app. */
+    readonly hostHeader?: string;
 }
 
 /** The last deployed state, with the live colour corrected to what really serves traffic. */
@@ -20,7 +22,11 @@ export async function deployedState(olds: Partial<ReleaseGuardInputs>): Promise<
     if (olds.liveColor === undefined || olds.blueImage === undefined || olds.greenImage === undefined) {
         return undefined;
     }
-    const serving = await servingColor({ url: olds.publicUrl ?? "", from: olds.probeFrom });
+    const serving = await servingColor({
+        url: olds.publicUrl ?? "",
+        from: olds.probeFrom,
+        hostHeader: olds.hostHeader,
+    });
     return {
         liveColor: serving ?? olds.liveColor,
         blueImage: olds.blueImage,
@@ -36,6 +42,7 @@ const KEYS: (keyof ReleaseGuardInputs)[] = [
     "canaryPercent",
     "publicUrl",
     "probeFrom",
+    "hostHeader",
     "volumes",
 ];
 

@@ -8,14 +8,14 @@ import * as childProcess from "child_process";
 import { lastLine } from "../core/text";
 import { dockerEnv } from "./sshMux";
 
-// Requests: `get SECONDS HOST PORT PATH` (values checked by the caller, see reach.ts) and
+// Requests: `get SECONDS HOST PORT PATH [HOST-HEADER]` (values checked by the caller, see reach.ts) and
 // `sh SCRIPT INPUT` (both base64, `-` for no input). Answer: stdout and stderr in base64 (`-` when
 // empty) and the exit code; for `get`, stdout is the raw HTTP answer (7: no connection, 124: timed out).
-const AGENT_SCRIPT = `while read -r kind a b c d; do
+const AGENT_SCRIPT = `while read -r kind a b c d e; do
   err=
   case "$kind" in
   get)
-    out=$(timeout "$a" bash -c '{ printf "GET %s HTTP/1.0\\r\\nHost: %s\\r\\nConnection: close\\r\\n\\r\\n" "$2" "$0" >&3; cat <&3; } 2>/dev/null 3<>"/dev/tcp/$0/$1" || exit 7' "$b" "$c" "$d" | base64 -w0; exit "\${PIPESTATUS[0]}")
+    out=$(timeout "$a" bash -c '{ printf "GET %s HTTP/1.0\\r\\nHost: %s\\r\\nConnection: close\\r\\n\\r\\n" "$2" "$3" >&3; cat <&3; } 2>/dev/null 3<>"/dev/tcp/$0/$1" || exit 7' "$b" "$c" "$d" "\${e:-$b}" | base64 -w0; exit "\${PIPESTATUS[0]}")
     code=$? ;;
   sh)
     errfile=$(mktemp)
@@ -115,11 +115,16 @@ function ask(container: string, request: string, seconds: number): Promise<Answe
  */
 export async function agentGet(
     container: string,
-    target: { host: string; port: string; path: string },
+    target: { host: string; port: string; path: string; hostHeader?: string },
     timeoutMs: number,
 ): Promise<{ raw: string; code: number }> {
     const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
-    const answer = await ask(container, `get ${seconds} ${target.host} ${target.port} ${target.path}`, seconds);
+    const header = target.hostHeader ? ` ${target.hostHeader}` : "";
+    const answer = await ask(
+        container,
+        `get ${seconds} ${target.host} ${target.port} ${target.path}${header}`,
+        seconds,
+    );
     return { raw: answer.stdout, code: answer.code };
 }
 

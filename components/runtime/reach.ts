@@ -50,10 +50,15 @@ export function parseRawHttp(raw: string): ProbeResult | undefined {
 }
 
 /** One GET from inside `from` (through its container's probe agent); never throws. */
-async function probeFrom(from: Vantage, url: string, timeoutMs: number): Promise<ProbeResult> {
+async function probeFrom(from: Vantage, url: string, timeoutMs: number, hostHeader?: string): Promise<ProbeResult> {
     const target = new URL(url);
     const path = target.pathname + target.search;
-    if (target.protocol !== "http:" || !/^[A-Za-z0-9.-]+$/.test(target.hostname) || !/^\/[\x21-\x7e]*$/.test(path)) {
+    if (
+        target.protocol !== "http:" ||
+        !/^[A-Za-z0-9.-]+$/.test(target.hostname) ||
+        !/^\/[\x21-\x7e]*$/.test(path) ||
+        (hostHeader !== undefined && !/^[A-Za-z0-9.-]+$/.test(hostHeader))
+    ) {
         return {
             body: "",
             headers: {},
@@ -67,7 +72,7 @@ async function probeFrom(from: Vantage, url: string, timeoutMs: number): Promise
     try {
         const { raw, code } = await agentGet(
             container,
-            { host: target.hostname, port: target.port || "80", path },
+            { host: target.hostname, port: target.port || "80", path, hostHeader },
             timeoutMs,
         );
         const parsed = parseRawHttp(raw);
@@ -85,14 +90,18 @@ async function probeFrom(from: Vantage, url: string, timeoutMs: number): Promise
 /** One GET of `path` at the endpoint, on a new connection; never throws. */
 export function probeEndpoint(endpoint: Endpoint, path: string, timeoutMs: number): Promise<ProbeResult> {
     const url = endpoint.url + path;
-    return endpoint.from === undefined ? probe(url, timeoutMs) : probeFrom(endpoint.from, url, timeoutMs);
+    const host = endpoint.hostHeader;
+    return endpoint.from === undefined
+        ? probe(url, timeoutMs, host ? { Host: host } : {})
+        : probeFrom(endpoint.from, url, timeoutMs, host);
 }
 
 /** For messages: the URL, and where it is opened from when that is not this machine. */
 export function describeEndpoint(endpoint: Endpoint, path = ""): string {
+    const host = endpoint.hostHeader ? ` (Host: ${endpoint.hostHeader})` : "";
     return endpoint.from === undefined
-        ? endpoint.url + path
-        : `${endpoint.url}${path} (from inside ${endpoint.from.name})`;
+        ? `${endpoint.url}${path}${host}`
+        : `${endpoint.url}${path}${host} (from inside ${endpoint.from.name})`;
 }
 
 /** The colour nginx serves at `at` (its version endpoint), or undefined when no proxy answers. */

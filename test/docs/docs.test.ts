@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { docker, dockerOk } from "../../components/runtime/docker";
 import { probe } from "../../components/runtime/probe";
+import { NO_APP_BODY } from "../../components/core/nginx/routes";
 import { claimName, claimsOf, commandsOf, DOCS_TEST, freshClone, runShell, runWalkThrough } from "../support/readme";
 
 const STACK = "dev";
@@ -165,6 +166,20 @@ const STEPS: Record<string, Step> = {
             assert.strictEqual((await serving()).color, "blue", "the dev stack beside it kept serving");
         },
     },
+    "docs/library.md, Try several apps": {
+        title: "two apps on one proxy: routed by host and prefix, one released, destroyed",
+        check: async (outputs, _clone, commands) => {
+            const curls = outputs.filter((_, i) => /^curl /.test(commands[i]));
+            assert.strictEqual(curls.length, 4);
+            assert.match(curls[0], /^version=1 /);
+            assert.match(curls[1], /^version=2 /);
+            assert.strictEqual(curls[2].trim(), NO_APP_BODY.trim());
+            assert.match(curls[3], /^version=3 /);
+            assert.strictEqual(await containersNamed("apps-"), "");
+            assert.notStrictEqual((await docker(["network", "inspect", "apps-edge-net"])).code, 0);
+            assert.strictEqual((await serving()).color, "blue", "the dev stack beside it kept serving");
+        },
+    },
 };
 
 describe("docs/ walk-throughs on a fresh clone (the dev stack, after make demo)", function () {
@@ -194,6 +209,13 @@ describe("docs/ walk-throughs on a fresh clone (the dev stack, after make demo)"
                     `. scripts/env.sh && cd examples/typescript && pulumi destroy --yes --non-interactive --stack ${EXAMPLE.stack}`,
                 );
             }
+            const apps = path.join(clone, "examples/several-apps");
+            if (fs.existsSync(path.join(apps, "node_modules")) && (await containersNamed("apps-")) !== "") {
+                runShell(
+                    clone,
+                    `. scripts/env.sh && cd examples/several-apps && pulumi destroy --yes --non-interactive --stack apps`,
+                );
+            }
             if ((await devContainers()) !== "") {
                 runShell(clone, `. scripts/env.sh && pulumi destroy --yes --non-interactive --stack ${STACK}`);
             }
@@ -201,7 +223,9 @@ describe("docs/ walk-throughs on a fresh clone (the dev stack, after make demo)"
         for (const name of [...EXAMPLE.containers, ...["acme", "proxy", "blue", "green"].map((r) => `${STACK}-${r}`)]) {
             await docker(["rm", "-f", name]);
         }
-        for (const network of [EXAMPLE.network, `${STACK}-net`]) {
+        const appsLeft = await containersNamed("apps-");
+        if (appsLeft !== "") await docker(["rm", "-f", ...appsLeft.split("\n")]);
+        for (const network of [EXAMPLE.network, "apps-edge-net", `${STACK}-net`]) {
             await docker(["network", "rm", network]);
         }
         for (const volume of [EXAMPLE.volume, `${STACK}-acme`]) {

@@ -4,8 +4,10 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { NO_APP_BODY, routeServers, routingHttpSettings } from "../../components/core/nginx/routes";
+import { NO_APP_BODY, prefixMatches, routeServers, routingHttpSettings } from "../../components/core/nginx/routes";
 import { type RouteClaim, routeFor } from "../../components/core/routing";
+import { type AppRecord, renderApps } from "../../components/core/nginx/apps";
+import { selfSigned } from "../support/certs";
 import { docker, dockerOk } from "../../components/runtime/docker";
 import { probe, type ProbeResult, sleep } from "../../components/runtime/probe";
 
@@ -64,7 +66,13 @@ function nginxConf(claims: readonly RouteClaim[]): string {
     return `events {}
 http {
     access_log off;
-${routingHttpSettings()}${routeServers(claims, "80", appLocation)}}
+${routingHttpSettings()}${routeServers(claims, {
+        head: (defaultServer) => `        listen 80${defaultServer ? " default_server" : ""};\n`,
+        claimLocations: (c) =>
+            prefixMatches(c.pathPrefix)
+                .map((match) => appLocation(c, match))
+                .join(""),
+    })}}
 `;
 }
 
@@ -133,4 +141,59 @@ describe("several apps' routing in real nginx agrees with routeFor", function ()
             assert.ok(notFound > 0 && notFound < HOSTS.length * PATHS.length, `${notFound} 404s`);
         });
     }
+});
+
+describe("several apps' whole config (core/nginx/apps.ts) in real nginx", function () {
+    this.timeout(60000);
+
+    it("is accepted by nginx -t with HTTPS (redirecting or not), ACME, maintenance and kept prefixes", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bluegreen-apps-"));
+        try {
+            const pair = selfSigned({ names: ["DNS:app.example.com"] });
+            fs.writeFileSync(path.join(dir, "c.crt"), pair.certificate);
+            fs.writeFileSync(path.join(dir, "c.key"), pair.key);
+            const records: AppRecord[] = [
+                {
+                    app: "web",
+                    target: { color: "blue", host: "127.0.0.1", port: 8080 },
+                    edge: {},
+                    route: { hosts: [], pathPrefix: "/", stripPathPrefix: true },
+                },
+                {
+                    app: "api",
+                    target: { color: "green", host: "127.0.0.1", port: 9000 },
+                    edge: { maintenance: { message: "Back soon.", healthPath: "/health" } },
+                    route: { hosts: ["app.example.com", "*.example.org"], pathPrefix: "/v1", stripPathPrefix: true },
+                },
+                {
+                    app: "shop",
+                    target: { color: "blue", host: "127.0.0.1", port: 9001 },
+                    edge: {},
+                    route: { hosts: ["app.example.com"], pathPrefix: "/shop", stripPathPrefix: false },
+                },
+            ];
+            const tls = { certificate: "/t/c.crt", key: "/t/c.key", httpsPort: 8443 };
+            for (const [name, https] of [
+                ["plain HTTP", undefined],
+                ["HTTPS with a redirect", { ...tls, redirect: true }],
+                ["HTTPS without a redirect, ACME", { ...tls, redirect: false, acmeChallenge: "127.0.0.1:8402" }],
+            ] as const) {
+                fs.writeFileSync(path.join(dir, "nginx.conf"), renderApps(records, https).text);
+                const checked = await docker([
+                    "run",
+                    "--rm",
+                    "-v",
+                    `${dir}:/t:ro`,
+                    "bluegreen-nginx:local",
+                    "nginx",
+                    "-t",
+                    "-c",
+                    "/t/nginx.conf",
+                ]);
+                assert.strictEqual(checked.code, 0, `${name}: ${checked.stderr}`);
+            }
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
 });

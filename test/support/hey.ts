@@ -8,6 +8,8 @@ export interface LoadOptions {
     readonly rpsPerConnection: number;
     readonly connections: number;
     readonly method?: "GET" | "POST";
+    /** The Host header to send (hey -host), for an app routed by host name. */
+    readonly host?: string;
     /** Run hey inside this network namespace (a remote test host's), so `url` is its 127.0.0.1. */
     readonly netns?: string;
 }
@@ -75,6 +77,7 @@ export function startLoad(options: LoadOptions): Promise<LoadResult> {
         "10",
     ];
     if (method === "POST") args.push("-d", "payload=1", "-T", "application/x-www-form-urlencoded");
+    if (options.host !== undefined) args.push("-host", options.host);
     args.push(options.url);
     const [file, argv] = options.netns
         ? ["nsenter", [`--net=/var/run/netns/${options.netns}`, "hey", ...args]]

@@ -167,6 +167,7 @@ export const CLAIMS: readonly Claim[] = [
     { file: "docs/canary-and-verification.md", label: "Verify", test: DOCS_TEST },
     { file: "docs/troubleshooting.md", label: "Look around", test: DOCS_TEST },
     { file: "docs/library.md", label: "Try the example", test: DOCS_TEST },
+    { file: "docs/library.md", label: "Try several apps", test: DOCS_TEST },
 ];
 
 /** A test's own claims, in its order. */

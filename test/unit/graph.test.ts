@@ -101,6 +101,7 @@ import { smokeTestProvider } from "../../components/providers/smokeTest";
 import { imageProvider } from "../../components/providers/image";
 import { createArgs, SwarmServiceInputs, swarmServiceProvider } from "../../components/providers/swarmService";
 import { swarmRouting } from "../../components/swarmProxy";
+import { type AppRoute, recordVersion } from "../../components/core/nginx/apps";
 import { Site, siteOf } from "../../components/core/site";
 import * as packaged from "../../components/engines/packageResources";
 
@@ -1523,30 +1524,138 @@ describe("swarm resource graph", () => {
         );
     });
 
-    for (const [where, target, orchestrator] of [
-        ["on one Docker engine", () => ({ engine: dockerCliEngine() }), "docker"],
-        ["on a swarm", () => ({ engine: dockerCliEngine(SWARM) }), "swarm"],
-    ] as const) {
-        it(`serves one App per Proxy ${where}: a second App is refused before any child, naming both`, async () => {
-            reset();
-            const proxy = onTarget(target(), () => new Proxy("bluegreen", { ...PROXY, orchestrator }));
-            const app = orchestrator === "swarm" ? APP : { ...APP, replicas: 1 };
-            await settled(proxy, new App("bluegreen", { proxy, ...APP_ARGS, ...app }));
-            assert.throws(
-                () => new App("other", { proxy, ...APP_ARGS, ...app }),
-                configFailure(
-                    /^App "other": the Proxy "bluegreen" already serves the App "bluegreen"; give each App a Proxy of its own$/,
-                ),
-            );
-            await drained();
-            const made = registered.map((r) => r.name);
-            for (const name of ["other-guard", "other-blue", "other-green", "other-switch", "other-proxy"]) {
-                assert.ok(!made.some((n) => n.startsWith(name)), `no ${name}: ${made.join(", ")}`);
-            }
-            const nginx = made.filter((n) => n === "bluegreen-proxy-service" || n === "bluegreen-proxy-container");
-            assert.strictEqual(nginx.length, 1, "one nginx");
+    it("serves one App per Proxy on a swarm: a second App is refused before any child, naming both", async () => {
+        reset();
+        const proxy = onTarget(
+            { engine: dockerCliEngine(SWARM) },
+            () => new Proxy("bluegreen", { ...PROXY, orchestrator: "swarm" }),
+        );
+        const first = new App("bluegreen", { proxy, ...APP_ARGS, ...APP });
+        assert.throws(
+            () => new App("other", { proxy, ...APP_ARGS, ...APP }),
+            configFailure(
+                /^App "other": the Proxy "bluegreen" already serves the App "bluegreen"; on a swarm, give each App a Proxy of its own \(apps sharing a swarm's proxy are not supported yet\)$/,
+            ),
+        );
+        await settled(proxy, first);
+        await drained();
+        const made = registered.map((r) => r.name);
+        for (const name of ["other-guard", "other-blue", "other-green", "other-switch", "other-proxy"]) {
+            assert.ok(!made.some((n) => n.startsWith(name)), `no ${name}: ${made.join(", ")}`);
+        }
+        assert.strictEqual(made.filter((n) => n === "bluegreen-proxy-service").length, 1, "one nginx");
+    });
+});
+
+describe("several apps on one Proxy (mocks)", () => {
+    const inputs = (name: string) => registered.find((r) => r.name === name)!.inputs;
+
+    it("wires each app's switch with its routes, one after the other, behind one nginx", async () => {
+        reset();
+        const { proxy, web, api } = onTarget({}, () => {
+            const proxy = new Proxy("edge", {});
+            const web = new App("web", { proxy, ...APP_ARGS });
+            const api = new App("api", {
+                proxy,
+                ...APP_ARGS,
+                liveColor: "blue",
+                hosts: ["api.example.com", "*.api.example.com"],
+                pathPrefix: "/v1",
+                bluePort: 8083,
+                greenPort: 8084,
+            });
+            return { proxy, web, api };
         });
-    }
+        await settled(proxy, web);
+        await settled(proxy, api);
+        const sw = inputs("api-switch");
+        assert.strictEqual(sw.app, "api");
+        assert.deepStrictEqual(sw.route, {
+            hosts: ["api.example.com", "*.api.example.com"],
+            pathPrefix: "/v1",
+            stripPathPrefix: true,
+        });
+        assert.strictEqual(sw.host, "api-blue");
+        assert.strictEqual(sw.publicUrl, "http://127.0.0.1:8080/v1");
+        assert.strictEqual(inputs("api-guard").hostHeader, "api.example.com");
+        // The default app shares the proxy too: it records its routes.
+        assert.deepStrictEqual(inputs("web-switch").route, { hosts: [], pathPrefix: "/", stripPathPrefix: true });
+        assert.strictEqual(
+            sw.configVersion,
+            recordVersion({
+                app: "api",
+                target: { color: "blue", host: "api-blue", port: 8080 },
+                edge: {},
+                route: sw.route as AppRoute,
+            }),
+        );
+        assert.ok(dependencyNames("api-switch").includes("web-switch"), "api's switch waits for web's");
+        assert.ok(!dependencyNames("web-switch").includes("api-switch"));
+        assert.strictEqual(await output(api.url), "http://127.0.0.1:8080/v1");
+        assert.strictEqual(registered.filter((r) => r.name === "edge-proxy-container").length, 1, "one nginx");
+    });
+
+    it("keeps an app alone on its proxy as before: no app or route among its switch's inputs", async () => {
+        const { byName } = await build();
+        const sw = byName("bluegreen-switch").inputs;
+        assert.strictEqual(sw.app, undefined);
+        assert.strictEqual(sw.route, undefined);
+        assert.strictEqual(sw.publicUrl, "http://127.0.0.1:8080");
+    });
+
+    it("refuses two default apps before any child, naming both", async () => {
+        reset();
+        const proxy = onTarget({}, () => new Proxy("edge", {}));
+        const web = new App("web", { proxy, ...APP_ARGS });
+        assert.throws(
+            () => new App("other", { proxy, ...APP_ARGS, bluePort: 8083, greenPort: 8084 }),
+            configFailure(
+                /^Proxy "edge": App "web" and App "other" both claim no host: at most one app may be the default \(give the others hosts\)$/,
+            ),
+        );
+        await settled(proxy, web);
+        await drained();
+        assert.ok(!registered.some((r) => r.name.startsWith("other-")), "no child of the refused app");
+    });
+
+    it("refuses the same host and prefix twice, naming both apps", () => {
+        reset();
+        const proxy = onTarget({}, () => new Proxy("edge", {}));
+        new App("a", { proxy, ...APP_ARGS, hosts: ["shop.example.com"], pathPrefix: "/api" });
+        assert.throws(
+            () =>
+                new App("b", { proxy, ...APP_ARGS, hosts: ["x.example.com", "shop.example.com"], pathPrefix: "/api" }),
+            configFailure(
+                /^Proxy "edge": App "a" and App "b" both claim shop.example.com with path prefix \/api: one app per host and prefix$/,
+            ),
+        );
+    });
+
+    it("refuses a canary or a verification window on an app that shares its proxy", () => {
+        reset();
+        const proxy = onTarget({}, () => new Proxy("edge", {}));
+        assert.throws(
+            () => new App("a", { proxy, ...APP_ARGS, hosts: ["a.example.com"], canaryPercent: 10 }),
+            configFailure(/^App "a": canaryPercent is not supported yet for an app that shares its Proxy/),
+        );
+        assert.throws(
+            () => new App("b", { proxy, ...APP_ARGS, pathPrefix: "/b", verifySeconds: 5 }),
+            configFailure(/^App "b": verifySeconds is not supported yet for an app that shares its Proxy/),
+        );
+    });
+
+    it("refuses a malformed host or prefix in one line naming the argument", () => {
+        reset();
+        const proxy = onTarget({}, () => new Proxy("edge", {}));
+        assert.throws(
+            () => new App("a", { proxy, ...APP_ARGS, hosts: ["Bad_Host"] }),
+            configFailure(/^App "a": hosts must be lower-case DNS names/),
+        );
+        assert.throws(
+            () => new App("b", { proxy, ...APP_ARGS, pathPrefix: "/api/" }),
+            configFailure(/^App "b": pathPrefix must be \/ or a path like \/api\/v1/),
+        );
+    });
 });
 
 describe("docker-provider resources registered by token (packageResources.ts)", () => {

@@ -22,10 +22,15 @@ function assertSafe(m: Maintenance): void {
 }
 
 export function maintenanceLocations(m: Maintenance, upstream: string, color: string, connectTimeout: string): string {
+    return `${proxyPass(`= ${m.healthPath}`, upstream, color, connectTimeout)}${maintenanceAnswer(m, "/")}`;
+}
+
+/** `location <match>` answering the maintenance page; `match` is a fixed prefix or `= <path>`. */
+export function maintenanceAnswer(m: Maintenance, match: string): string {
     assertSafe(m);
-    return `${proxyPass(`= ${m.healthPath}`, upstream, color, connectTimeout)}
+    return `
         # Maintenance: the colours keep running; only this answer changes.
-        location / {
+        location ${match} {
             default_type text/plain;
             add_header Retry-After ${RETRY_AFTER_SECONDS} always;
             add_header Cache-Control "no-store" always;

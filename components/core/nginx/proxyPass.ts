@@ -2,11 +2,19 @@
 
 /**
  * `location <match>` proxying to `upstream` (a group, or a variable naming one); `match` is a fixed
- * prefix or `= <path>` from validated config; `extra` adds directives of the caller's.
+ * prefix or `= <path>` from validated config; `extra` adds directives of the caller's; `uri`, when
+ * set, replaces the matched part of the path (a path prefix taken off).
  */
-export function proxyPass(match: string, upstream: string, color: string, connectTimeout: string, extra = ""): string {
+export function proxyPass(
+    match: string,
+    upstream: string,
+    color: string,
+    connectTimeout: string,
+    extra = "",
+    uri = "",
+): string {
     return `        location ${match} {
-            proxy_pass http://${upstream};
+            proxy_pass http://${upstream}${uri};
             proxy_http_version 1.1;
             proxy_set_header Connection "";
             proxy_set_header Host $http_host;

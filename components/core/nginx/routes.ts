@@ -2,7 +2,7 @@
 // picks the app core/routing.ts's routeFor picks: one server per claimed host (exact names and
 // wildcards; nginx tries exact, then the longest wildcard), the default app's claims in the
 // default server, whole-segment prefixes as `location = /p` plus `location /p/`, and the proxy's
-// own 404 wherever no claim covers `/`. Not wired into the proxy yet (several apps, issue 27).
+// own 404 wherever no claim covers `/`.
 import { assertNoRouteConflict, type RouteClaim, validateHosts, validatePathPrefix } from "../routing";
 
 /** What the proxy answers for a request no app claims. */
@@ -15,7 +15,7 @@ export function routingHttpSettings(): string {
 `;
 }
 
-function notFoundLocation(): string {
+export function notFoundLocation(): string {
     return `        location / {
             default_type text/plain;
             return 404 ${JSON.stringify(NO_APP_BODY)};
@@ -23,44 +23,48 @@ function notFoundLocation(): string {
 `;
 }
 
-/** The locations of one server: each claim's prefix, longest handled by nginx's own selection. */
-function locations(claims: readonly RouteClaim[], appLocation: (claim: RouteClaim, match: string) => string): string {
-    let text = "";
-    for (const claim of claims) {
-        const prefix = validatePathPrefix(`${claim.app}: pathPrefix`, claim.pathPrefix);
-        text +=
-            prefix === "/"
-                ? appLocation(claim, "/")
-                : appLocation(claim, `= ${prefix}`) + appLocation(claim, `${prefix}/`);
-    }
-    return claims.some((c) => c.pathPrefix === "/") ? text : text + notFoundLocation();
+/** The `location` matches that cover a prefix in whole segments: `/`, or `= /p` and `/p/`. */
+export function prefixMatches(prefix: string): string[] {
+    return prefix === "/" ? ["/"] : [`= ${prefix}`, `${prefix}/`];
 }
 
-/**
- * Server blocks listening on `listen` for every claim; `appLocation(claim, match)` renders the
- * `location <match> { ... }` that serves one app (e.g. proxying to its live colour).
- */
-export function routeServers(
-    claims: readonly RouteClaim[],
-    listen: string,
-    appLocation: (claim: RouteClaim, match: string) => string,
-): string {
+/** How each server of a listener is made. */
+export interface ServerShape<C extends RouteClaim> {
+    /** The directives a server opens with: its `listen` lines (`default_server` on the catch-all), TLS. */
+    head(defaultServer: boolean): string;
+    /** The locations that serve one claim (see prefixMatches). */
+    claimLocations(claim: C): string;
+    /** Locations every server has besides its claims' (e.g. the ACME challenge). Default none. */
+    readonly common?: string;
+    /** What answers what the claims leave (`rootClaimed`: a claim covers `/`). Default the proxy's 404 if none does. */
+    fallback?(rootClaimed: boolean): string;
+}
+
+/** Server blocks for every claim, each host's claims together in one server. */
+export function routeServers<C extends RouteClaim>(claims: readonly C[], shape: ServerShape<C>): string {
     assertNoRouteConflict(claims);
-    const byHost = new Map<string, RouteClaim[]>();
+    const fallback = (rootClaimed: boolean) =>
+        shape.fallback ? shape.fallback(rootClaimed) : rootClaimed ? "" : notFoundLocation();
+    const byHost = new Map<string, C[]>();
     for (const claim of claims) {
+        validatePathPrefix(`${claim.app}: pathPrefix`, claim.pathPrefix);
         for (const host of validateHosts(`${claim.app}: hosts`, claim.hosts)) {
             byHost.set(host, [...(byHost.get(host) ?? []), claim]);
         }
     }
-    const server = (names: string, claimsOfServer: readonly RouteClaim[]) => `
+    const server = (names: string, claimsOfServer: readonly C[]) => {
+        const rootClaimed = claimsOfServer.some((c) => c.pathPrefix === "/");
+        return `
     server {
-        listen ${listen}${names === "_" ? " default_server" : ""};
-        server_name ${names};
-${locations(claimsOfServer, appLocation)}    }
+${shape.head(names === "_")}        server_name ${names};
+${claimsOfServer.map((c) => shape.claimLocations(c)).join("")}${shape.common ?? ""}${fallback(rootClaimed)}    }
 `;
-    const defaults = claims.filter((c) => c.hosts.length === 0);
+    };
     // The default server takes every host no server names; without a default app it is all 404.
-    let text = server("_", defaults);
+    let text = server(
+        "_",
+        claims.filter((c) => c.hosts.length === 0),
+    );
     for (const [host, claimsOfHost] of byHost) {
         text += server(host, claimsOfHost);
     }

@@ -46,9 +46,9 @@ function assertTls(tls: Tls): void {
  * recommends for general-purpose servers is offered. "modern" (TLS 1.3 only) would turn away
  * older Android and Java clients for little gain.
  */
-export function tlsListener(tls: Tls): string {
+export function tlsListener(tls: Tls, defaultServer = false): string {
     assertTls(tls);
-    return `        listen ${TLS_LISTEN_PORT} ssl;
+    return `        listen ${TLS_LISTEN_PORT} ssl${defaultServer ? " default_server" : ""};
         http2 on;
         ssl_certificate ${tls.certificate};
         ssl_certificate_key ${tls.key};

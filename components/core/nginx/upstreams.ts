@@ -71,14 +71,14 @@ ${proxyPass("/", upstream, p.color, "1s")}    }
 
 export const LIVE_UPSTREAM = "bluegreen_live";
 
-export function liveUpstream(target: ProxyTarget, swarm: SwarmRouting | undefined): string {
+export function liveUpstream(target: ProxyTarget, swarm: SwarmRouting | undefined, name = LIVE_UPSTREAM): string {
     const pool = `        # Reuse upstream connections; a pool smaller than client concurrency exhausts the
         # proxy's ephemeral ports under load (measured: 16 failed, 128 clean).
         keepalive 128;
         keepalive_timeout 60s;`;
     if (swarm === undefined) {
         return `
-    upstream ${LIVE_UPSTREAM} {
+    upstream ${name} {
         # Resolved on each reload through Docker's DNS on the stack's network.
         server ${target.host}:${target.port} max_fails=0;
 ${pool}

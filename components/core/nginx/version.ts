@@ -12,21 +12,38 @@ export interface ServedCanary {
     readonly color: string;
 }
 
-export function versionLocation(color: string, canary?: ServedCanary): string {
+/**
+ * The endpoint at `path`, answering `version` (by default the placeholder stamp() fills in with the
+ * whole config's hash; with several apps, each app's own version under its path prefix).
+ */
+export function versionLocation(
+    color: string,
+    canary?: ServedCanary,
+    path = VERSION_PATH,
+    version = VERSION_PLACEHOLDER,
+): string {
     const share = canary ? ` canary ${canary.percent} ${canary.color}` : "";
+    if (!/^[0-9a-f]{12}$/.test(version) && version !== VERSION_PLACEHOLDER) {
+        throw new Error(`a config version is 12 hex digits (got ${JSON.stringify(version)})`);
+    }
     return `
         # Confirms a reload exactly: a fresh connection sees the new version or the reload failed.
-        location = ${VERSION_PATH} {
+        location = ${path} {
             default_type text/plain;
             add_header Cache-Control "no-store" always;
-            return 200 "${VERSION_PLACEHOLDER} ${color}${share}\\n";
+            return 200 "${version} ${color}${share}\\n";
         }
 `;
 }
 
+/** A short hash of `text`: the version of a config, or of one app's part of it. */
+export function versionOf(text: string): string {
+    return createHash("sha256").update(text).digest("hex").slice(0, 12);
+}
+
 /** Fills in the version: a hash of the whole text (placeholders included), the same for the same config. */
 export function stamp(body: string): { text: string; version: string } {
-    const version = createHash("sha256").update(body).digest("hex").slice(0, 12);
+    const version = versionOf(body);
     return { text: body.split(VERSION_PLACEHOLDER).join(version), version };
 }
 

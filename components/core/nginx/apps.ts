@@ -1,0 +1,207 @@
+// Several apps on one nginx. Each app's switch records what it serves in the config itself (one
+// comment line per app) and the whole config is rendered from those records: a switch of one app
+// renders the others exactly as they were, and restoring the previous file puts every app back at
+// once. An app alone on its proxy that claims every request keeps the config it always had.
+import { assertSafe, liveUpstream, type ProxyTarget, type SwarmRouting } from "./upstreams";
+import { maintenanceAnswer } from "./maintenance";
+import { proxyPass } from "./proxyPass";
+import { prefixMatches, routeServers, routingHttpSettings, type ServerShape } from "./routes";
+import { acmeChallengeLocation, redirectLocation, type Tls, tlsListener } from "./tls";
+import { versionLocation, versionOf, VERSION_PATH } from "./version";
+import { base } from "./base";
+import { type EdgeOptions, PROXY_LISTEN_PORT, renderProxyConfig } from "./index";
+import type { RouteClaim } from "../routing";
+import type { Color } from "../color";
+
+/** Where an app takes requests on a proxy it shares. */
+export interface AppRoute {
+    readonly hosts: string[];
+    readonly pathPrefix: string;
+    readonly stripPathPrefix: boolean;
+}
+
+/** What one app serves, as its switch recorded it. */
+export interface AppRecord {
+    /** The App's name. */
+    readonly app: string;
+    readonly target: ProxyTarget;
+    /** What the app's public answers do (on a shared proxy: HTTPS and maintenance). */
+    readonly edge: EdgeOptions;
+    readonly swarm?: SwarmRouting;
+    /** On a shared proxy, the requests it takes; absent: every request, the app alone on its proxy. */
+    readonly route?: AppRoute;
+}
+
+const RECORD_LINE = /^# bluegreen-app ([A-Za-z0-9+/=]+)$/gm;
+const APP_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
+/** The version a shared config's app answers before stamp-free rendering fills in its own. */
+const NO_VERSION = "000000000000";
+
+/** The record lines at the end of a config. */
+function recordLines(records: readonly AppRecord[]): string {
+    return records.map((r) => `# bluegreen-app ${Buffer.from(JSON.stringify(r)).toString("base64")}\n`).join("");
+}
+
+/** The records a config holds (none in a config rendered before several apps). */
+export function readRecords(text: string): AppRecord[] {
+    return [...text.matchAll(RECORD_LINE)].map((match) => {
+        const record = JSON.parse(Buffer.from(match[1], "base64").toString("utf8")) as AppRecord;
+        if (typeof record?.app !== "string" || !APP_NAME.test(record.app) || typeof record.target !== "object") {
+            throw new Error(`the proxy's config holds a malformed app record: ${match[1].slice(0, 40)}`);
+        }
+        return record;
+    });
+}
+
+/** The upstream of an app's live colour: named by a hash, as app names may hold dots. */
+function upstreamOf(app: string): string {
+    return `bluegreen_app_${versionOf(app)}`;
+}
+
+const DEFAULT_ROUTE: AppRoute = { hosts: [], pathPrefix: "/", stripPathPrefix: true };
+
+interface Claim extends RouteClaim {
+    readonly record: AppRecord;
+    readonly route: AppRoute;
+    readonly version: string;
+}
+
+/** The locations that serve one app: its version endpoint under its prefix, then its prefix. */
+function appLocations(claim: Claim, version: string): string {
+    const { record, route } = claim;
+    const { color } = record.target;
+    const prefix = route.pathPrefix;
+    const under = prefix === "/" ? "" : prefix;
+    const strip = route.stripPathPrefix && prefix !== "/";
+    const upstream = upstreamOf(record.app);
+    const forwardedPrefix = strip ? `            proxy_set_header X-Forwarded-Prefix ${prefix};\n` : "";
+    const pass = (match: string, uri: string) => proxyPass(match, upstream, color, "5s", forwardedPrefix, uri);
+    let text = versionLocation(color, undefined, `${under}${VERSION_PATH}`, version);
+    const maintenance = record.edge.maintenance;
+    if (maintenance === undefined) {
+        return (
+            text +
+            prefixMatches(prefix)
+                .map((match) => pass(match, strip ? "/" : ""))
+                .join("")
+        );
+    }
+    // Monitors and the release guard still reach the app's health path through the proxy.
+    const health = maintenance.healthPath;
+    text += strip ? pass(`= ${under}${health}`, health) : pass(`= ${health}`, "");
+    return (
+        text +
+        prefixMatches(prefix)
+            .map((match) => maintenanceAnswer(maintenance, match))
+            .join("")
+    );
+}
+
+/** Every server of the listeners, given HTTPS (the switching app's: the proxy's settings). */
+function servers(claims: readonly Claim[], tls: Tls | undefined): string {
+    const http = (defaultServer: boolean) =>
+        `        listen ${PROXY_LISTEN_PORT}${defaultServer ? " default_server" : ""};\n`;
+    const full = (c: Claim) => appLocations(c, c.version);
+    const challenge = tls?.acmeChallenge ? acmeChallengeLocation(tls, () => "") : "";
+    if (tls === undefined) {
+        return routeServers(claims, { head: http, claimLocations: full });
+    }
+    const https: ServerShape<Claim> = {
+        head: (d) => (tls.redirect ? "" : http(d)) + tlsListener(tls, d),
+        claimLocations: full,
+        common: tls.redirect ? "" : challenge,
+    };
+    if (!tls.redirect) {
+        return routeServers(claims, https);
+    }
+    // Plain HTTP redirects but for the version endpoints (the switch confirms through them) and ACME.
+    const redirecting: ServerShape<Claim> = {
+        head: http,
+        claimLocations: (c) =>
+            versionLocation(
+                c.record.target.color,
+                undefined,
+                `${c.route.pathPrefix === "/" ? "" : c.route.pathPrefix}${VERSION_PATH}`,
+                c.version,
+            ),
+        common: challenge,
+        fallback: () => redirectLocation(tls),
+    };
+    return routeServers(claims, redirecting) + routeServers(claims, https);
+}
+
+/** JSON with keys in a fixed order and undefined members left out: the same record, the same text. */
+function canonical(value: unknown): string {
+    if (Array.isArray(value)) {
+        return `[${value.map(canonical).join(",")}]`;
+    }
+    if (typeof value === "object" && value !== null) {
+        const entries = Object.entries(value)
+            .filter(([, v]) => v !== undefined)
+            .sort(([a], [b]) => (a < b ? -1 : 1));
+        return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+    }
+    return JSON.stringify(value);
+}
+
+/** An app's version: what its version endpoint answers, what its switch confirms. */
+export function recordVersion(record: AppRecord): string {
+    if (record.route === undefined) {
+        return renderProxyConfig(record.target, record.swarm, record.edge).version;
+    }
+    const claim = claimOf(record, NO_VERSION);
+    return versionOf(canonical(record) + appLocations(claim, NO_VERSION));
+}
+
+/**
+ * The app a config rendered before apps could share a proxy serves (it holds no records): read
+ * back from its upstream and version endpoint, without its maintenance, canary or verification
+ * (that app's own switch, which follows in the same update, records them).
+ */
+export function unrecordedApp(text: string): AppRecord | undefined {
+    const server = /upstream bluegreen_live \{[^}]*?server ([a-zA-Z0-9][a-zA-Z0-9_.-]*):([0-9]{1,5})[ ;]/.exec(text);
+    const color = /return 200 "[0-9a-f]{12} (blue|green)/.exec(text)?.[1];
+    if (server === null || color === undefined || text.includes("# bluegreen-app ")) {
+        return undefined;
+    }
+    const host = server[1];
+    const app = host.replace(/^tasks\./, "").replace(/-(?:blue|green)$/, "");
+    return { app, target: { color: color as Color, host, port: Number(server[2]) }, edge: {} };
+}
+
+function claimOf(record: AppRecord, version: string): Claim {
+    const route = record.route ?? DEFAULT_ROUTE;
+    return {
+        app: `App ${JSON.stringify(record.app)}`,
+        hosts: route.hosts,
+        pathPrefix: route.pathPrefix,
+        record,
+        route,
+        version,
+    };
+}
+
+/**
+ * The whole config for the apps' records: one app claiming every request gets its config of
+ * before (renderProxyConfig), several get routed by host and path (HTTPS per `tls`). Throws when
+ * two apps claim the same requests, naming both.
+ */
+export function renderApps(records: readonly AppRecord[], tls: Tls | undefined): { text: string } {
+    const sorted = [...records].sort((a, b) => (a.app < b.app ? -1 : a.app > b.app ? 1 : 0));
+    if (sorted.length === 1 && sorted[0].route === undefined) {
+        const [only] = sorted;
+        return { text: renderProxyConfig(only.target, only.swarm, only.edge).text + recordLines(sorted) };
+    }
+    const swarm = sorted.find((r) => r.swarm !== undefined);
+    if (swarm !== undefined) {
+        throw new Error(
+            `App ${JSON.stringify(swarm.app)} runs on a swarm: apps sharing a swarm's proxy are not supported yet`,
+        );
+    }
+    const claims = sorted.map((r) => claimOf(r, recordVersion(r)));
+    for (const claim of claims) {
+        assertSafe(claim.record.target);
+    }
+    const upstreams = sorted.map((r) => liveUpstream(r.target, undefined, upstreamOf(r.app))).join("");
+    return { text: `${base()}${routingHttpSettings()}${upstreams}${servers(claims, tls)}}\n${recordLines(sorted)}` };
+}

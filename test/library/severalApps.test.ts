@@ -1,0 +1,210 @@
+// Several apps behind one proxy (examples/several-apps), as a user installs the package: routed by
+// host name and path prefix through real nginx, a second app added to a proxy that served one, one
+// app released under load on every app, maintenance of one, a conflict refused at preview, an app
+// taken off. The proxy container is never recreated; the other apps' containers never change.
+import * as assert from "assert";
+import { docker, dockerOk } from "../../components/runtime/docker";
+import { probe, type ProbeResult } from "../../components/runtime/probe";
+import { Consumer, installExample } from "../support/consumer";
+import { startLoad, type LoadResult } from "../support/hey";
+import { NO_APP_BODY } from "../../components/core/nginx/routes";
+
+const PUBLIC_PORT = 19480;
+const URL = `http://127.0.0.1:${PUBLIC_PORT}`;
+
+/** One GET through the proxy, with `host` as the Host header. */
+function get(path: string, host?: string): Promise<ProbeResult> {
+    return probe(`${URL}${path}`, 3000, host ? { Host: host } : {});
+}
+
+/** What each app answers at its root, by the sample's version: web 1, api 2, shop 3 (before releases). */
+async function versionAt(path: string, host?: string): Promise<string> {
+    const answer = await get(path, host);
+    return `${answer.status} ${answer.body.trim()}`;
+}
+
+/** GET and POST load on every (path, host) while `action` runs. */
+async function underLoadOnAll<T>(
+    targets: readonly { path: string; host?: string }[],
+    seconds: number,
+    action: () => Promise<T>,
+): Promise<{ result: T; load: (LoadResult & { target: string })[] }> {
+    const runs = targets.flatMap((t) =>
+        (["GET", "POST"] as const).map((method) =>
+            startLoad({
+                url: `${URL}${t.path}`,
+                host: t.host,
+                seconds,
+                rpsPerConnection: 20,
+                connections: 1,
+                method,
+            }).then((result) => ({ ...result, target: `${t.host ?? "(no host)"}${t.path}` })),
+        ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const result = await action();
+    return { result, load: await Promise.all(runs) };
+}
+
+function assertNoLossOnAll(load: readonly (LoadResult & { target: string })[]): void {
+    for (const l of load) {
+        assert.ok(l.total > 50, `${l.method} ${l.target}: load ran (${l.total} requests)`);
+        assert.strictEqual(
+            l.failed,
+            0,
+            `${l.method} ${l.target}: ${JSON.stringify({ statuses: l.statuses, errors: l.errors })}`,
+        );
+    }
+}
+
+describe("several apps behind one proxy (examples/several-apps)", function () {
+    this.timeout(900000);
+    let program: Consumer;
+    const stack = `apps${process.pid}`;
+    const up = () => program.run("pulumi", ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", stack]);
+    const setPath = (key: string, value: string) =>
+        program.run("pulumi", ["config", "set", "--path", key, value, "--stack", stack]);
+    const ids = async (app: string) =>
+        dockerOk(["ps", "-q", "--no-trunc", "--filter", `name=^${stack}-${app}-`, "--format", "{{.Names}} {{.ID}}"]);
+    const proxyId = () => dockerOk(["inspect", "--format", "{{.Id}}", `${stack}-edge-proxy`]);
+    const app = (name: string, port: number, image: string, extra: Record<string, string> = {}) => {
+        for (const [key, value] of Object.entries({
+            liveColor: "blue",
+            blueImage: image,
+            greenImage: image,
+            bluePort: String(port),
+            greenPort: String(port + 1),
+            ...extra,
+        })) {
+            setPath(`apps.${name}.${key}`, value);
+        }
+    };
+
+    before(() => {
+        program = installExample("several-apps", stack);
+        program.setConfig({ publicPort: String(PUBLIC_PORT), proxyImage: "bluegreen-nginx:local" });
+    });
+
+    after(async () => {
+        if (program !== undefined) {
+            program.attempt("pulumi", ["destroy", "--yes", "--non-interactive", "--stack", stack]);
+            const left = await dockerOk(["ps", "-aq", "--filter", `name=^${stack}-`]);
+            if (left !== "") await docker(["rm", "-f", ...left.split("\n")]);
+            await docker(["network", "rm", `${stack}-edge-net`]);
+            program.remove();
+        }
+    });
+
+    it("adds two apps to a proxy that served one, under load on the first: 0 failed, its containers kept", async () => {
+        app("web", PUBLIC_PORT + 2, "bluegreen-sample:1");
+        up();
+        assert.match(await versionAt("/"), /^200 version=1 /);
+        const webBefore = await ids("web");
+        const proxyBefore = await proxyId();
+        app("api", PUBLIC_PORT + 4, "bluegreen-sample:2", { pathPrefix: "/api" });
+        setPath("apps.api.hosts[0]", "app.test");
+        app("shop", PUBLIC_PORT + 6, "bluegreen-sample:3");
+        setPath("apps.shop.hosts[0]", "shop.test");
+        setPath("apps.shop.hosts[1]", "*.shop.test");
+        const added = await underLoadOnAll([{ path: "/" }], 15, async () => up());
+        assertNoLossOnAll(added.load);
+        assert.strictEqual(await ids("web"), webBefore, "web's containers kept");
+        assert.strictEqual(await proxyId(), proxyBefore, "nginx's container kept");
+    });
+
+    it("routes by exact host, wildcard, path prefix (taken off) and default app; 404 for what no app claims", async () => {
+        assert.match(await versionAt("/"), /^200 version=1 /, "no host: the default app");
+        assert.match(await versionAt("/api/x", "unknown.test"), /^200 version=1 /, "an unknown host: the default app");
+        assert.match(await versionAt("/api", "app.test"), /^200 version=2 /);
+        assert.match(await versionAt("/api/orders?x=1", "app.test"), /^200 version=2 /);
+        assert.strictEqual(await versionAt("/api/health", "app.test"), "200 ok", "the prefix is taken off");
+        assert.strictEqual(await versionAt("/", "app.test"), `404 ${NO_APP_BODY.trim()}`, "no fall-through");
+        assert.strictEqual(await versionAt("/apix", "app.test"), `404 ${NO_APP_BODY.trim()}`, "whole segments");
+        assert.match(await versionAt("/", "shop.test"), /^200 version=3 /);
+        assert.match(await versionAt("/cart", "eu.shop.test"), /^200 version=3 /, "the wildcard");
+        assert.match(await versionAt("/", "SHOP.TEST:80"), /^200 version=3 /, "any case, with a port");
+        assert.match(
+            (await get("/api/__bluegreen/version", "app.test")).body,
+            /^[0-9a-f]{12} blue\n$/,
+            "each app's own version endpoint under its prefix",
+        );
+    });
+
+    it("releases one app under load on every app: 0 failed, only its containers change", async () => {
+        const webBefore = await ids("web");
+        const shopBefore = await ids("shop");
+        const proxyBefore = await proxyId();
+        setPath("apps.api.greenImage", "bluegreen-sample:1");
+        setPath("apps.api.liveColor", "green");
+        const release = await underLoadOnAll(
+            [{ path: "/" }, { path: "/api/x", host: "app.test" }, { path: "/", host: "shop.test" }],
+            20,
+            async () => up(),
+        );
+        assertNoLossOnAll(release.load);
+        assert.match(await versionAt("/api", "app.test"), /^200 version=1 /, "api released");
+        assert.match(await versionAt("/"), /^200 version=1 /);
+        assert.match(await versionAt("/", "shop.test"), /^200 version=3 /);
+        assert.strictEqual(await ids("web"), webBefore);
+        assert.strictEqual(await ids("shop"), shopBefore);
+        assert.strictEqual(await proxyId(), proxyBefore);
+        // The rollback: traffic back on api's blue, nothing else touched.
+        setPath("apps.api.liveColor", "blue");
+        up();
+        assert.match(await versionAt("/api", "app.test"), /^200 version=2 /, "api rolled back");
+        assert.strictEqual(await ids("shop"), shopBefore);
+    });
+
+    it("puts one app in maintenance; the others keep serving", async () => {
+        setPath("apps.shop.maintenance", "true");
+        up();
+        const shop = await get("/", "shop.test");
+        assert.strictEqual(shop.status, 503);
+        assert.strictEqual((await get("/health", "shop.test")).body.trim(), "ok", "its health path still answers");
+        assert.match(await versionAt("/"), /^200 version=1 /);
+        assert.match(await versionAt("/api", "app.test"), /^200 version=2 /);
+        setPath("apps.shop.maintenance", "false");
+        up();
+        assert.match(await versionAt("/", "shop.test"), /^200 version=3 /);
+    });
+
+    it("refuses at preview a host and prefix another app claims, naming both, touching nothing", async () => {
+        const before = [await ids("web"), await ids("api"), await ids("shop"), await proxyId()];
+        const conf = await dockerOk(["exec", `${stack}-edge-proxy`, "cat", "/etc/nginx/nginx.conf"]);
+        setPath("apps.shop.hosts[2]", "app.test");
+        setPath("apps.shop.pathPrefix", "/api");
+        const preview = program.attempt("pulumi", ["preview", "--non-interactive", "--stack", stack]);
+        assert.notStrictEqual(preview.code, 0);
+        assert.match(
+            preview.output,
+            new RegExp(
+                `Proxy "${stack}-edge": App "${stack}-api" and App "${stack}-shop" both claim app.test with path prefix /api: one app per host and prefix`,
+            ),
+        );
+        const refused = program.attempt("pulumi", [
+            "up",
+            "--yes",
+            "--skip-preview",
+            "--non-interactive",
+            "--stack",
+            stack,
+        ]);
+        assert.notStrictEqual(refused.code, 0);
+        assert.deepStrictEqual([await ids("web"), await ids("api"), await ids("shop"), await proxyId()], before);
+        assert.strictEqual(await dockerOk(["exec", `${stack}-edge-proxy`, "cat", "/etc/nginx/nginx.conf"]), conf);
+        program.run("pulumi", ["config", "rm", "--path", "apps.shop.hosts[2]", "--stack", stack]);
+        program.run("pulumi", ["config", "rm", "--path", "apps.shop.pathPrefix", "--stack", stack]);
+    });
+
+    it("takes an app off the proxy: its routes go, the others keep serving under load", async () => {
+        const webBefore = await ids("web");
+        program.run("pulumi", ["config", "rm", "--path", "apps.shop", "--stack", stack]);
+        const removed = await underLoadOnAll([{ path: "/" }, { path: "/api/x", host: "app.test" }], 15, async () =>
+            up(),
+        );
+        assertNoLossOnAll(removed.load);
+        assert.strictEqual(await ids("shop"), "", "shop's containers gone");
+        assert.match(await versionAt("/", "shop.test"), /^200 version=1 /, "shop.test now reaches the default app");
+        assert.strictEqual(await ids("web"), webBefore);
+    });
+});
