@@ -3,15 +3,7 @@
 import * as pulumi from "./sdk";
 import { argsReader, isPlain, oneLine, secretLogins, type Validated } from "./args";
 import { otherColor } from "./core/color";
-import {
-    AppSettings,
-    assertRoutable,
-    claimsRoute,
-    imageOf,
-    parseAppSettings,
-    portOf,
-    type RouteSettings,
-} from "./core/appSettings";
+import { AppSettings, imageOf, parseAppSettings, portOf, type RouteSettings } from "./core/appSettings";
 import { probeHost } from "./core/routing";
 import type { Endpoint } from "./core/site";
 import { loopbackUrl } from "./core/names";
@@ -180,16 +172,8 @@ export class App extends pulumi.ComponentResource {
             parsed.output.apply((x) => x.route),
             parsed.known?.route,
         );
-        if (parsed.known !== undefined) {
-            oneLine(() =>
-                assertRoutable(parsed.known!, claimsRoute(parsed.known!.route), componentSubject("App", name)),
-            );
-        }
         // Every child waits for the check against the other apps: a conflict touches nothing.
-        const s = pulumi.all([parsed.output, routed]).apply(([x, r]) => {
-            oneLine(() => assertRoutable(x, r, componentSubject("App", name)));
-            return x;
-        });
+        const s = pulumi.all([parsed.output, routed]).apply(([x]) => x);
         const p = proxy.settings;
         const get = <K extends keyof AppSettings>(key: K) => s.apply((x) => x[key]);
         // How the guard, the switch's confirmation and the health gates reach nginx (the app's routes).

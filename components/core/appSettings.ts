@@ -125,7 +125,7 @@ export function parseAppSettings(read: SettingReader, subject: Subject, proxy: P
     const required = (key: string, allowed: string): string => {
         const value = read(key);
         if (value === undefined) {
-            const hint = subject.fromConfig ? ` (pulumi config set ${key} <value>)` : "";
+            const hint = subject.fromConfig ? ` (pulumi config set ${subject.configKey?.(key) ?? key} <value>)` : "";
             throw new ConfigError(`${n(key)} is not set: it must be ${allowed}${hint}`);
         }
         return value;
@@ -211,23 +211,6 @@ function parseRoute(read: SettingReader, subject: Subject, proxy: ProxyFacts): R
         );
     }
     return route;
-}
-
-/**
- * What an app whose proxy routes among apps cannot have yet: a canary share or a verification
- * window (both read nginx's answers per colour, not yet per app).
- */
-export function assertRoutable(s: AppSettings, routed: boolean, subject: Subject): void {
-    if (!routed) {
-        return;
-    }
-    const why = "is not supported yet for an app that shares its Proxy or claims hosts or a pathPrefix";
-    if (s.canaryPercent > 0) {
-        throw new ConfigError(`${subject.name("canaryPercent")} ${why}: set it to 0 (got ${s.canaryPercent})`);
-    }
-    if (s.verification.seconds > 0) {
-        throw new ConfigError(`${subject.name("verifySeconds")} ${why}: set it to 0 (got ${s.verification.seconds})`);
-    }
 }
 
 /** Whether the app claims anything narrower than every request (then it shares its proxy). */

@@ -6,6 +6,8 @@ export interface Subject {
     name(key: string): string;
     /** Settings from stack config: messages then say which `pulumi config` command fixes them. */
     readonly fromConfig: boolean;
+    /** What follows `pulumi config set` for a key, when not the key itself (`--path 'apps.api.liveColor'`). */
+    configKey?(key: string): string;
 }
 
 /** The stack program's config keys (index.ts): `bluegreen:<key>`. */

@@ -3,8 +3,10 @@
 import * as pulumi from "../sdk";
 import { ModuleDynamicResource } from "./dynamicResource";
 import type { Color } from "../core/color";
-import { Canary, Maintenance, NGINX_CONF_PATH, START_ANSWERS, STOP_ANSWERS, SwarmRouting, Tls } from "../core/nginx";
+import { Canary, Maintenance, NGINX_CONF_PATH, SwarmRouting, Tls } from "../core/nginx";
+import { answersFiles } from "../core/nginx/verify";
 import {
+    appKey,
     type AppRecord,
     type AppRoute,
     readRecords,
@@ -135,6 +137,8 @@ export async function applySwitch(inputs: ProxySwitchInputs, previous?: SwitchSt
     const rendered = renderApps([...others, own], inputs.tls);
     const text = process.env[BREAK_CONFIG_ENV] === "1" ? `${rendered.text}\nthis_is_not_a_directive;\n` : rendered.text;
     const watched = previous && inputs.verification ? colorToVerify(previous, inputs) : undefined;
+    // On a shared proxy each app logs its own answers (a window of one app never sees another's).
+    const answers = answersFiles(inputs.route ? appKey(own.app) : undefined);
     if (watched === undefined) {
         // Traffic goes to no one new: the last verification still describes what serves, if any.
         const same =
@@ -142,18 +146,18 @@ export async function applySwitch(inputs: ProxySwitchInputs, previous?: SwitchSt
         const state = await switchAndConfirm();
         if (inputs.verification || previous?.verification) {
             // An update killed mid-window left nginx logging: this switch ends that.
-            await inProxy(proxy, route, STOP_ANSWERS);
+            await inProxy(proxy, route, answers.stop);
         }
         return same && inputs.verification && previous?.verified ? { ...state, verified: previous.verified } : state;
     }
     const run = (command: string) => inProxy(proxy, route, command);
-    const start = await run(START_ANSWERS);
+    const start = await run(answers.start);
     if (start.code !== 0) {
         throw new Error(`${target} failed: could not start logging answers: ${lastLine(start.stderr || start.stdout)}`);
     }
     try {
         const state = await switchAndConfirm();
-        const verdict = await watchAnswers(run, watched, inputs.verification!).catch((err: Error) => ({
+        const verdict = await watchAnswers(run, watched, inputs.verification!, answers.log).catch((err: Error) => ({
             kind: "fail" as const,
             reason: `${err.message} while watching ${watched}`,
         }));
@@ -163,7 +167,7 @@ export async function applySwitch(inputs: ProxySwitchInputs, previous?: SwitchSt
         const outcome = verdict.kind === "pass" ? "passed" : "not judged";
         return { ...state, verified: { outcome, summary: verdict.summary, at: new Date().toISOString() } };
     } finally {
-        await run(STOP_ANSWERS);
+        await run(answers.stop);
     }
 
     /** Puts back the config this switch replaced (kept beside it) and proves nginx serves it again. */

@@ -20,13 +20,14 @@ export type InProxy = (command: string) => Promise<RunResult>;
 export const POLL_MS = 500;
 
 /**
- * Watches `color`'s answers for `v.seconds` from now, reading only what was added since the last
+ * Watches `color`'s answers in `log` (the proxy's, or an app's on a shared proxy) for `v.seconds` from now, reading only what was added since the last
  * read. Resolves with the first decisive verdict; rejects when the log cannot be read.
  */
 export async function watchAnswers(
     run: InProxy,
     color: Color,
     v: VerificationSettings,
+    log = VERIFY_LOG,
 ): Promise<Exclude<Verdict, { kind: "watching" }>> {
     const started = Date.now();
     const tally = emptyTally(color);
@@ -35,7 +36,7 @@ export async function watchAnswers(
     for (;;) {
         const elapsed = Date.now() - started;
         const final = elapsed >= v.seconds * 1000;
-        const read = await run(`tail -c +${offset + 1} ${VERIFY_LOG}`);
+        const read = await run(`tail -c +${offset + 1} ${log}`);
         if (read.code !== 0) {
             throw new Error(`could not read nginx's answers log: ${lastLine(read.stderr || read.stdout)}`);
         }

@@ -168,6 +168,56 @@ describe("several apps behind one proxy (examples/several-apps)", function () {
         assert.match(await versionAt("/", "shop.test"), /^200 version=3 /);
     });
 
+    it("rolls back only the app whose release fails verification; the others never see a 5xx", async () => {
+        const webBefore = await ids("web");
+        const shopBefore = await ids("shop");
+        setPath("apps.api.verifySeconds", "10");
+        setPath("apps.api.minRequests", "20");
+        setPath("apps.api.greenImage", "bluegreen-sample:failing");
+        setPath("apps.api.liveColor", "green");
+        const targets = [{ path: "/" }, { path: "/api/x", host: "app.test" }, { path: "/", host: "shop.test" }];
+        const release = await underLoadOnAll(targets, 28, async () =>
+            program.attempt("pulumi", ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", stack]),
+        );
+        assert.notStrictEqual(release.result.code, 0, release.result.output);
+        assert.match(
+            release.result.output,
+            /verification failed: green answered \d+ of \d+ requests with 5xx \(\d+\.\d% > 1\.0%\) in \d+ s; traffic returned to blue \(bluegreen-sample:2\)/,
+        );
+        const others = release.load.filter((l) => !l.target.includes("app.test"));
+        assertNoLossOnAll(others);
+        for (const l of release.load.filter((l) => l.target.includes("app.test"))) {
+            assert.deepStrictEqual(l.errors, {}, `${l.method} api: no connection error`);
+            assert.deepStrictEqual(Object.keys(l.statuses), ["500"], `${l.method} api: only the bad release's 500s`);
+        }
+        assert.match(await versionAt("/api", "app.test"), /^200 version=2 /, "api back on blue");
+        assert.strictEqual(await ids("web"), webBefore);
+        assert.strictEqual(await ids("shop"), shopBefore);
+        // Config back to what serves, and verification off again.
+        setPath("apps.api.liveColor", "blue");
+        setPath("apps.api.greenImage", "bluegreen-sample:1");
+        setPath("apps.api.verifySeconds", "0");
+        up();
+        assert.match(await versionAt("/api", "app.test"), /^200 version=2 /);
+    });
+
+    it("gives one app a canary share, sticky by cookie, leaving the others alone", async () => {
+        setPath("apps.api.canaryPercent", "100");
+        up();
+        const canary = await get("/api/x", "app.test");
+        assert.match(`${canary.status} ${canary.body}`, /^200 version=1 /, "all of api's clients to green");
+        assert.match(String(canary.headers["set-cookie"]), /^bg_client=/);
+        assert.match(
+            (await get("/api/__bluegreen/version", "app.test")).body,
+            /^[0-9a-f]{12} blue canary 100 green\n$/,
+        );
+        assert.match(await versionAt("/"), /^200 version=1 /);
+        assert.strictEqual((await get("/")).headers["set-cookie"], undefined, "web has no canary");
+        setPath("apps.api.canaryPercent", "0");
+        up();
+        assert.match(await versionAt("/api/x", "app.test"), /^200 version=2 /);
+    });
+
     it("refuses at preview a host and prefix another app claims, naming both, touching nothing", async () => {
         const before = [await ids("web"), await ids("api"), await ids("shop"), await proxyId()];
         const conf = await dockerOk(["exec", `${stack}-edge-proxy`, "cat", "/etc/nginx/nginx.conf"]);

@@ -8,6 +8,7 @@ import { NO_APP_BODY, prefixMatches, routeServers, routingHttpSettings } from ".
 import { type RouteClaim, routeFor } from "../../components/core/routing";
 import { type AppRecord, renderApps } from "../../components/core/nginx/apps";
 import { selfSigned } from "../support/certs";
+import { MAKE_VERIFY_DIR } from "../../components/core/nginx/verify";
 import { docker, dockerOk } from "../../components/runtime/docker";
 import { probe, type ProbeResult, sleep } from "../../components/runtime/probe";
 
@@ -146,7 +147,7 @@ describe("several apps' routing in real nginx agrees with routeFor", function ()
 describe("several apps' whole config (core/nginx/apps.ts) in real nginx", function () {
     this.timeout(60000);
 
-    it("is accepted by nginx -t with HTTPS (redirecting or not), ACME, maintenance and kept prefixes", async () => {
+    it("is accepted by nginx -t with HTTPS (redirecting or not), ACME, canaries, verification, maintenance and kept prefixes", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bluegreen-apps-"));
         try {
             const pair = selfSigned({ names: ["DNS:app.example.com"] });
@@ -156,19 +157,19 @@ describe("several apps' whole config (core/nginx/apps.ts) in real nginx", functi
                 {
                     app: "web",
                     target: { color: "blue", host: "127.0.0.1", port: 8080 },
-                    edge: {},
+                    edge: { canary: { percent: 10, color: "green", host: "127.0.0.1" }, verify: true },
                     route: { hosts: [], pathPrefix: "/", stripPathPrefix: true },
                 },
                 {
                     app: "api",
                     target: { color: "green", host: "127.0.0.1", port: 9000 },
-                    edge: { maintenance: { message: "Back soon.", healthPath: "/health" } },
+                    edge: { maintenance: { message: "Back soon.", healthPath: "/health" }, verify: true },
                     route: { hosts: ["app.example.com", "*.example.org"], pathPrefix: "/v1", stripPathPrefix: true },
                 },
                 {
                     app: "shop",
                     target: { color: "blue", host: "127.0.0.1", port: 9001 },
-                    edge: {},
+                    edge: { canary: { percent: 100, color: "green", host: "127.0.0.1" } },
                     route: { hosts: ["app.example.com"], pathPrefix: "/shop", stripPathPrefix: false },
                 },
             ];
@@ -185,10 +186,10 @@ describe("several apps' whole config (core/nginx/apps.ts) in real nginx", functi
                     "-v",
                     `${dir}:/t:ro`,
                     "bluegreen-nginx:local",
-                    "nginx",
-                    "-t",
+                    "sh",
                     "-c",
-                    "/t/nginx.conf",
+                    // As the switch's install does: the answers logs' directory first.
+                    `${MAKE_VERIFY_DIR} && nginx -t -c /t/nginx.conf`,
                 ]);
                 assert.strictEqual(checked.code, 0, `${name}: ${checked.stderr}`);
             }

@@ -2,6 +2,7 @@
 // rendered from them, and an app alone keeping the config (and the version) it had before.
 import * as assert from "assert";
 import {
+    appKey,
     type AppRecord,
     readRecords,
     recordVersion,
@@ -55,7 +56,8 @@ describe("several apps in one nginx config (core/nginx/apps.ts)", () => {
         assert.ok(text.includes(`return 200 "${recordVersion(api)} green\\n";`));
         assert.ok(text.includes(`return 200 "${recordVersion(web)} blue\\n";`));
         // The prefix is taken off: `/v1/x` reaches the app as `/x`, and it is told the prefix.
-        assert.match(text, /location \/v1\/ \{\n {12}proxy_pass http:\/\/bluegreen_app_[0-9a-f]{12}\/;/);
+        assert.match(text, /location \/v1\/ \{\n {12}proxy_pass http:\/\/bluegreen_app_[0-9a-f]{12};/);
+        assert.ok(text.includes("rewrite ^/v1/?(.*)$ /$1 break;"));
         assert.match(text, /proxy_set_header X-Forwarded-Prefix \/v1;/);
         // api's hosts claim only /v1: the rest of them is the proxy's 404.
         assert.ok(text.includes(JSON.stringify(NO_APP_BODY)));
@@ -66,6 +68,7 @@ describe("several apps in one nginx config (core/nginx/apps.ts)", () => {
         const { text } = renderApps([kept], undefined);
         assert.match(text, /location \/v1\/ \{\n {12}proxy_pass http:\/\/bluegreen_app_[0-9a-f]{12};/);
         assert.ok(!text.includes("X-Forwarded-Prefix"));
+        assert.ok(!text.includes("rewrite"));
         assert.notStrictEqual(recordVersion(kept), recordVersion(api), "a route change is a new version");
     });
 
@@ -111,9 +114,31 @@ describe("several apps in one nginx config (core/nginx/apps.ts)", () => {
     it("serves maintenance per app, under its prefix, with its health path still proxied", () => {
         const down: AppRecord = { ...api, edge: { maintenance: { message: "Back soon.", healthPath: "/health" } } };
         const { text } = renderApps([web, down], undefined);
-        assert.match(text, /location = \/v1\/health \{\n {12}proxy_pass http:\/\/bluegreen_app_[0-9a-f]{12}\/health;/);
+        assert.match(text, /location = \/v1\/health \{\n {12}proxy_pass http:\/\/bluegreen_app_[0-9a-f]{12};/);
         assert.match(text, /location \/v1\/ \{\n[^}]*return 503 "Back soon\.\\n";/);
         assert.ok(!/location \/ \{\n[^}]*return 503/.test(text), "web is not in maintenance");
+    });
+
+    it("gives each app its own canary split and answers log; the client's id maps come once", () => {
+        const canaried: AppRecord = {
+            ...api,
+            edge: { canary: { percent: 10, color: "blue", host: "api-blue" }, verify: true },
+        };
+        const verified: AppRecord = { ...web, edge: { verify: true } };
+        const { text } = renderApps([verified, canaried], undefined);
+        const key = appKey("api");
+        assert.strictEqual(text.split("map $cookie_bg_client $bluegreen_client {").length, 2, "client maps once");
+        assert.ok(text.includes(`split_clients "$bluegreen_client" $bluegreen_share_${key} {\n        10% canary;`));
+        assert.ok(text.includes(`proxy_pass http://$bluegreen_upstream_${key};`));
+        assert.ok(
+            text.includes(
+                `access_log /var/log/bluegreen/answers-${key}.log bluegreen_answers_${key} if=$bluegreen_verifying_${key};`,
+            ),
+        );
+        assert.ok(text.includes(`log_format bluegreen_answers_${key} '$msec $bluegreen_color_${key} $status`));
+        assert.ok(text.includes(`log_format bluegreen_answers_${appKey("web")} '$msec blue $status`));
+        assert.ok(text.includes(`return 200 "${recordVersion(canaried)} green canary 10 blue\\n";`));
+        assert.ok(!text.includes("/var/log/bluegreen/answers.log"), "no app writes the proxy-wide log");
     });
 
     it("reads back the app a config of before several apps serves, to keep it while another joins", () => {

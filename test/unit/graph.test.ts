@@ -1631,17 +1631,27 @@ describe("several apps on one Proxy (mocks)", () => {
         );
     });
 
-    it("refuses a canary or a verification window on an app that shares its proxy", () => {
+    it("gives an app that shares its proxy its canary and verification window", async () => {
         reset();
-        const proxy = onTarget({}, () => new Proxy("edge", {}));
-        assert.throws(
-            () => new App("a", { proxy, ...APP_ARGS, hosts: ["a.example.com"], canaryPercent: 10 }),
-            configFailure(/^App "a": canaryPercent is not supported yet for an app that shares its Proxy/),
-        );
-        assert.throws(
-            () => new App("b", { proxy, ...APP_ARGS, pathPrefix: "/b", verifySeconds: 5 }),
-            configFailure(/^App "b": verifySeconds is not supported yet for an app that shares its Proxy/),
-        );
+        const { proxy, app } = onTarget({}, () => {
+            const proxy = new Proxy("edge", {});
+            return {
+                proxy,
+                app: new App("a", {
+                    proxy,
+                    ...APP_ARGS,
+                    hosts: ["a.example.com"],
+                    canaryPercent: 10,
+                    verifySeconds: 5,
+                }),
+            };
+        });
+        await settled(proxy, app);
+        const sw = inputs("a-switch");
+        assert.deepStrictEqual(sw.canary, { percent: 10, color: "blue", host: "a-blue" });
+        assert.strictEqual((sw.verification as { seconds: number }).seconds, 5);
+        assert.strictEqual(sw.app, "a");
+        assert.strictEqual(await output(app.canary), "10% of clients to blue");
     });
 
     it("refuses a malformed host or prefix in one line naming the argument", () => {

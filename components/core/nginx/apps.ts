@@ -3,14 +3,16 @@
 // renders the others exactly as they were, and restoring the previous file puts every app back at
 // once. An app alone on its proxy that claims every request keeps the config it always had.
 import { assertSafe, liveUpstream, type ProxyTarget, type SwarmRouting } from "./upstreams";
+import { appCanary, appCanaryNames, canaryCookie, clientMaps } from "./canary";
 import { maintenanceAnswer } from "./maintenance";
+import { answersFiles, answersFormat, appAnswersLog } from "./verify";
 import { proxyPass } from "./proxyPass";
 import { prefixMatches, routeServers, routingHttpSettings, type ServerShape } from "./routes";
 import { acmeChallengeLocation, redirectLocation, type Tls, tlsListener } from "./tls";
 import { versionLocation, versionOf, VERSION_PATH } from "./version";
 import { base } from "./base";
 import { type EdgeOptions, PROXY_LISTEN_PORT, renderProxyConfig } from "./index";
-import type { RouteClaim } from "../routing";
+import { prefixCovers, type RouteClaim } from "../routing";
 import type { Color } from "../color";
 
 /** Where an app takes requests on a proxy it shares. */
@@ -53,9 +55,14 @@ export function readRecords(text: string): AppRecord[] {
     });
 }
 
-/** The upstream of an app's live colour: named by a hash, as app names may hold dots. */
+/** An app's key on a shared proxy: a hash of its name, for nginx names and files (names may hold dots). */
+export function appKey(app: string): string {
+    return versionOf(app);
+}
+
+/** The upstream of an app's live colour. */
 function upstreamOf(app: string): string {
-    return `bluegreen_app_${versionOf(app)}`;
+    return `bluegreen_app_${appKey(app)}`;
 }
 
 const DEFAULT_ROUTE: AppRoute = { hosts: [], pathPrefix: "/", stripPathPrefix: true };
@@ -66,34 +73,62 @@ interface Claim extends RouteClaim {
     readonly version: string;
 }
 
+/** A regular expression matching `prefix` literally (a validated prefix: only `.` is special). */
+function literal(prefix: string): string {
+    return prefix.replace(/\./g, "\\.");
+}
+
 /** The locations that serve one app: its version endpoint under its prefix, then its prefix. */
 function appLocations(claim: Claim, version: string): string {
     const { record, route } = claim;
     const { color } = record.target;
+    const key = appKey(record.app);
     const prefix = route.pathPrefix;
     const under = prefix === "/" ? "" : prefix;
     const strip = route.stripPathPrefix && prefix !== "/";
-    const upstream = upstreamOf(record.app);
-    const forwardedPrefix = strip ? `            proxy_set_header X-Forwarded-Prefix ${prefix};\n` : "";
-    const pass = (match: string, uri: string) => proxyPass(match, upstream, color, "5s", forwardedPrefix, uri);
-    let text = versionLocation(color, undefined, `${under}${VERSION_PATH}`, version);
+    const canary = record.edge.canary;
+    const names = canary ? appCanaryNames(key, upstreamOf(record.app)) : undefined;
+    const log = record.edge.verify ? appAnswersLog(key) : undefined;
+    // The prefix comes off by a rewrite, not a URI in proxy_pass: with a canary the upstream is a
+    // variable, and nginx then passes a proxy_pass URI as the whole path.
+    const extra =
+        (strip
+            ? `            rewrite ^${literal(prefix)}/?(.*)$ /$1 break;
+            proxy_set_header X-Forwarded-Prefix ${prefix};
+`
+            : "") +
+        (canary ? canaryCookie() : "") +
+        (log?.location ?? "");
+    const pass = (match: string) =>
+        proxyPass(match, names?.pickedUpstream ?? upstreamOf(record.app), names?.pickedColor ?? color, "5s", extra);
+    const served = canary ? { percent: canary.percent, color: canary.color } : undefined;
+    let text = (log?.server ?? "") + versionLocation(color, served, `${under}${VERSION_PATH}`, version);
     const maintenance = record.edge.maintenance;
     if (maintenance === undefined) {
-        return (
-            text +
-            prefixMatches(prefix)
-                .map((match) => pass(match, strip ? "/" : ""))
-                .join("")
-        );
+        return text + prefixMatches(prefix).map(pass).join("");
     }
-    // Monitors and the release guard still reach the app's health path through the proxy.
-    const health = maintenance.healthPath;
-    text += strip ? pass(`= ${under}${health}`, health) : pass(`= ${health}`, "");
+    // Monitors and the release guard still reach the app's health path through the proxy (with
+    // the prefix kept, only a health path under it is the app's to answer).
+    const health = `${strip ? under : ""}${maintenance.healthPath}`;
+    text += prefixCovers(prefix, health) ? pass(`= ${health}`) : "";
     return (
         text +
         prefixMatches(prefix)
             .map((match) => maintenanceAnswer(maintenance, match))
             .join("")
+    );
+}
+
+/** What one app adds at http level: its upstream, its canary's, its answers' log format. */
+function appHttp(record: AppRecord): string {
+    const key = appKey(record.app);
+    const live = upstreamOf(record.app);
+    const canary = record.edge.canary;
+    const names = canary ? appCanaryNames(key, live) : undefined;
+    return (
+        liveUpstream(record.target, undefined, live) +
+        (canary ? appCanary(canary, record.target.color, record.target.port, names!) : "") +
+        (record.edge.verify ? answersFormat(names?.pickedColor ?? record.target.color, answersFiles(key)) : "")
     );
 }
 
@@ -202,6 +237,9 @@ export function renderApps(records: readonly AppRecord[], tls: Tls | undefined):
     for (const claim of claims) {
         assertSafe(claim.record.target);
     }
-    const upstreams = sorted.map((r) => liveUpstream(r.target, undefined, upstreamOf(r.app))).join("");
-    return { text: `${base()}${routingHttpSettings()}${upstreams}${servers(claims, tls)}}\n${recordLines(sorted)}` };
+    const clients = sorted.some((r) => r.edge.canary) ? `${clientMaps()}\n` : "";
+    const http = sorted.map(appHttp).join("");
+    return {
+        text: `${base()}${routingHttpSettings()}${clients}${http}${servers(claims, tls)}}\n${recordLines(sorted)}`,
+    };
 }

@@ -21,14 +21,62 @@ export const STOP_ANSWERS = `rm -f ${VERIFY_MARKER}; : > ${VERIFY_LOG}`;
  * <upstream status...>` (last: it lists every attempt). `color` is the live colour, or with a
  * canary the variable naming the colour the client was sent to.
  */
-export function answersFormat(color: string): string {
-    if (!/^(?:blue|green|\$bluegreen_color)$/.test(color)) {
+export function answersFormat(color: string, files: AnswersFiles = answersFiles()): string {
+    if (!/^(?:blue|green|\$bluegreen_color(?:_[0-9a-f]{12})?)$/.test(color)) {
         throw new Error(`verification colour must be blue, green or $bluegreen_color (got ${JSON.stringify(color)})`);
     }
     return `
-    # Verification: every answer, while ${VERIFY_MARKER} exists (the switch makes and removes it).
-    log_format ${FORMAT} '$msec ${color} $status $request_time $upstream_status';
+    # Verification: every answer, while ${files.marker} exists (the switch makes and removes it).
+    log_format ${files.format} '$msec ${color} $status $request_time $upstream_status';
 `;
+}
+
+/** Where answers are logged and what turns logging on: the proxy's, or one app's on a shared proxy. */
+export interface AnswersFiles {
+    readonly log: string;
+    readonly marker: string;
+    /** The log format's name. */
+    readonly format: string;
+    /** Shell text: before the reload, an empty log and the marker; after the window, neither. */
+    readonly start: string;
+    readonly stop: string;
+}
+
+/** The files of an app alone (no key), or of the app whose key (a hash of its name) is `key`. */
+export function answersFiles(key?: string): AnswersFiles {
+    if (key === undefined) {
+        return { log: VERIFY_LOG, marker: VERIFY_MARKER, format: FORMAT, start: START_ANSWERS, stop: STOP_ANSWERS };
+    }
+    if (!/^[0-9a-f]{12}$/.test(key)) {
+        throw new Error(`an app's key is 12 hex digits (got ${JSON.stringify(key)})`);
+    }
+    const log = `${VERIFY_DIR}/answers-${key}.log`;
+    const marker = `${VERIFY_DIR}/verifying-${key}`;
+    return {
+        log,
+        marker,
+        format: `${FORMAT}_${key}`,
+        start: `${MAKE_VERIFY_DIR} && : > ${log} && touch ${marker} && chmod 644 ${marker}`,
+        stop: `rm -f ${marker}; : > ${log}`,
+    };
+}
+
+/**
+ * One app's logging on a shared proxy: at server level, whether its marker exists (into
+ * `$bluegreen_verifying_<key>`); in each of its proxying locations, the log line.
+ */
+export function appAnswersLog(key: string): { server: string; location: string } {
+    const files = answersFiles(key);
+    const flag = `$bluegreen_verifying_${key}`;
+    return {
+        server: `        set ${flag} "";
+        if (-f ${files.marker}) {
+            set ${flag} 1;
+        }
+`,
+        location: `            access_log ${files.log} ${files.format} if=${flag};
+`,
+    };
 }
 
 /** In each public server: log answers only while the marker exists (one stat a request). */
