@@ -3,9 +3,9 @@
 import * as pulumi from "./sdk";
 import { argsReader, isPlain, oneLine, secretLogins, type Validated } from "./args";
 import { otherColor } from "./core/color";
-import { AppSettings, imageOf, parseAppSettings, portOf, type RouteSettings } from "./core/appSettings";
-import { probeHost } from "./core/routing";
-import type { Endpoint } from "./core/site";
+import { AppSettings, imageOf, parseAppSettings, portOf } from "./core/appSettings";
+import { prefixPath } from "./core/routing";
+import { appEndpoint } from "./core/site";
 import { loopbackUrl } from "./core/names";
 import type { ProxySettings } from "./core/proxySettings";
 import { componentSubject } from "./core/subject";
@@ -239,7 +239,7 @@ export class App extends pulumi.ComponentResource {
         this.standbyColor = this.liveColor.apply(otherColor);
         this.liveImage = pulumi.all([this.liveColor, s]).apply(([c, x]) => imageOf(x, c));
         this.standbyImage = pulumi.all([this.standbyColor, s]).apply(([c, x]) => imageOf(x, c));
-        this.url = pulumi.all([p, s]).apply(([ps, x]) => loopbackUrl(ps.publicPort) + pathOf(x.route));
+        this.url = pulumi.all([p, s]).apply(([ps, x]) => loopbackUrl(ps.publicPort) + prefixPath(x.route.pathPrefix));
         this.httpsUrl = p.apply((ps) => (ps.tls ? `https://127.0.0.1:${ps.httpsPort}` : undefined));
         this.blueUrl = slots.blue.url;
         this.greenUrl = slots.green.url;
@@ -309,20 +309,6 @@ function appSettings(name: string, args: AppArgs, proxy: ProxyParts): Validated<
     return {
         output: pulumi.unsecret(pulumi.all([pulumi.output(rest), proxy.settings]).apply(([v, p]) => parse(v, p))),
     };
-}
-
-/** The path an app's URL ends in: its prefix on a shared proxy, else none. */
-function pathOf(route: RouteSettings): string {
-    return route.pathPrefix === "/" ? "" : route.pathPrefix;
-}
-
-/** nginx's listener as this app is reached through it: under its prefix, with one of its host names. */
-function appEndpoint(at: Endpoint, route: RouteSettings | undefined): Endpoint {
-    if (route === undefined) {
-        return at;
-    }
-    const hostHeader = probeHost(route.hosts);
-    return { ...at, url: at.url + pathOf(route), ...(hostHeader ? { hostHeader } : {}) };
 }
 
 /** The user's smoke test against the colour about to take traffic, after both gates. */

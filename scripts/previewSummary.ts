@@ -104,9 +104,22 @@ export function isAppPart(urn: string, role: "guard" | "switch"): boolean {
     );
 }
 
+/** The App a resource of an App belongs to (`<app>-guard`, `<app>-blue-container`, ...), given its candidates. */
+function belongsTo(resource: string, app: string): boolean {
+    return (
+        resource.startsWith(`${app}-`) &&
+        /^(?:guard|switch|smoke-test|(?:blue|green)(?:-[a-z]+)*)$/.test(resource.slice(app.length + 1))
+    );
+}
+
 /** What the proxy switch's step changes at the edge: maintenance, HTTPS, verification, as short notes. */
-export function edgeNotes(steps: readonly PreviewStep[]): string[] {
-    const step = steps.find((s) => isAppPart(s.urn, "switch") && SHOWN_OPS.has(s.op));
+export function edgeNotes(steps: readonly PreviewStep[], app?: string): string[] {
+    const step = steps.find(
+        (s) =>
+            isAppPart(s.urn, "switch") &&
+            SHOWN_OPS.has(s.op) &&
+            (app === undefined || resourceName(s.urn) === `${app}-switch`),
+    );
     if (step === undefined) {
         return [];
     }
@@ -168,10 +181,16 @@ function verificationNote(olds: Record<string, unknown>, news: Record<string, un
 }
 
 /**
- * Summarizes a preview. `serving` is the colour nginx serves now, when known: after a failed
- * release, config and traffic can disagree and traffic is what matters.
+ * Summarizes a preview. `serving` is the colour nginx serves now, when known (by App name when the
+ * stack has several): after a failed release, config and traffic can disagree and traffic is what
+ * matters. With several Apps the headline has one part per app (`api: release ...; web: unchanged`),
+ * each named without the stack's prefix.
  */
-export function summarizePreview(preview: PreviewJson, serving?: Color): PreviewSummary {
+export function summarizePreview(
+    preview: PreviewJson,
+    serving?: Color | Readonly<Record<string, Color>>,
+    stack?: { readonly name: string; readonly apps: readonly string[] },
+): PreviewSummary {
     const steps = preview.steps ?? [];
     const changes = steps
         .filter((s) => SHOWN_OPS.has(s.op) && s.op !== "create-replacement" && isCustomResource(s.urn))
@@ -180,10 +199,43 @@ export function summarizePreview(preview: PreviewJson, serving?: Color): Preview
     if (error !== undefined) {
         return { ok: false, headline: error, changes };
     }
-    const guard = steps.find((s) => isAppPart(s.urn, "guard"));
+    const guards = steps.filter((s) => isAppPart(s.urn, "guard"));
+    const servingOf = (app: string | undefined) =>
+        typeof serving === "string" ? serving : app === undefined ? undefined : serving?.[app];
+    // A preview lists what changes: the apps of the stack name the ones that do not.
+    const changing = guards.map((g) => resourceName(g.urn).replace(/-guard$/, ""));
+    const apps = [...new Set([...(stack?.apps ?? []), ...changing])];
+    if (apps.length <= 1) {
+        const app = changing[0];
+        return { ...appSummary(steps, guards[0], changes, servingOf(app)), changes };
+    }
+    const parts = apps.map((app) => {
+        const guard = guards.find((g) => resourceName(g.urn) === `${app}-guard`);
+        const own = changes.filter((c) => belongsTo(c.resource, app));
+        const summary = appSummary(steps, guard, own, servingOf(app), app);
+        const name = stack?.name;
+        const label = name !== undefined && app.startsWith(`${name}-`) ? app.slice(name.length + 1) : app;
+        // Within an app's part commas, between apps semicolons.
+        const text = summary.headline === "no change" ? "unchanged" : summary.headline.split("; ").join(", ");
+        return {
+            ok: summary.ok,
+            text: `${label}: ${text}`,
+        };
+    });
+    return { ok: parts.every((p) => p.ok), headline: parts.map((p) => p.text).join("; "), changes };
+}
+
+/** One App's part of a preview: its release transition (from its guard) and what its switch changes. */
+function appSummary(
+    steps: readonly PreviewStep[],
+    guard: PreviewStep | undefined,
+    changes: PreviewSummary["changes"],
+    serving: Color | undefined,
+    app?: string,
+): Omit<PreviewSummary, "changes"> {
     const next = releaseState(guard?.newState?.inputs);
     if (guard === undefined || next === undefined) {
-        const notes = edgeNotes(steps);
+        const notes = edgeNotes(steps, app);
         return {
             ok: true,
             headline: notes.length
@@ -191,20 +243,19 @@ export function summarizePreview(preview: PreviewJson, serving?: Color): Preview
                 : changes.length
                   ? "changes outside the release (see below)"
                   : "no change",
-            changes,
         };
     }
     const old = guard.op === "create" ? undefined : releaseState(guard.oldState?.inputs ?? guard.newState?.inputs);
     const previous = old && serving ? { ...old, liveColor: serving } : old;
     const transition = classifyTransition(previous, next);
-    const notes = transition.kind === "refused" ? [] : edgeNotes(steps);
+    const notes = transition.kind === "refused" ? [] : edgeNotes(steps, app);
     const headline =
         transition.kind === "none" && notes.length > 0
             ? notes.join("; ")
             : transition.kind === "none" && changes.length > 0
               ? "no release change; settings change (see below)"
               : [describeTransition(transition), ...notes].join("; ");
-    return { ok: transition.kind !== "refused", headline, changes };
+    return { ok: transition.kind !== "refused", headline };
 }
 
 export function renderText(summary: PreviewSummary): string {

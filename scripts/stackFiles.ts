@@ -56,7 +56,15 @@ export function stackConfig(projectDir: string, stack: string): Record<string, s
     for (const [key, value] of Object.entries(parsed?.config ?? {})) {
         if (key.startsWith(prefix) && ["string", "number", "boolean"].includes(typeof value)) {
             values[key.slice(prefix.length)] = String(value);
+        } else if (key.startsWith(prefix) && isPlainObject(value)) {
+            // A structured value (`apps`) as Pulumi's config gives it: its JSON text.
+            values[key.slice(prefix.length)] = JSON.stringify(value);
         }
     }
     return values;
+}
+
+/** An object value that is not a secret (`{secure: ...}`). */
+function isPlainObject(value: unknown): boolean {
+    return typeof value === "object" && value !== null && !Array.isArray(value) && !("secure" in value);
 }

@@ -123,3 +123,8 @@ export function probeHost(hosts: readonly string[]): string | undefined {
     const first = hosts[0];
     return first?.startsWith("*.") ? `bluegreen-probe${first.slice(1)}` : first;
 }
+
+/** The path an app's URL ends in: its prefix, or nothing for `/`. */
+export function prefixPath(prefix: string): string {
+    return prefix === "/" ? "" : prefix;
+}

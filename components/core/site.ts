@@ -7,6 +7,7 @@ import { ConfigError } from "./configError";
 import { Color } from "./color";
 import { containerName, loopbackUrl } from "./names";
 import { PROXY_LISTEN_PORT } from "./nginx";
+import { prefixPath, probeHost } from "./routing";
 
 export interface SshTarget {
     /** `user@host` (or `host`), as ssh takes it. */
@@ -147,4 +148,19 @@ export function describeEngineFailure(site: Site, output: string): string {
         .pop();
     const what = found ? `${found[1]}; ${found[2]}` : `it does not answer (${(detail ?? "no output").slice(0, 200)})`;
     return `cannot reach the Docker engine at ${site.address}: ${what}; nothing was changed`;
+}
+
+/**
+ * nginx's listener as one app on a shared proxy is reached through it: under its path prefix, with
+ * one of its host names; `route` undefined: the app alone, the listener itself.
+ */
+export function appEndpoint(
+    at: Endpoint,
+    route: { readonly hosts: readonly string[]; readonly pathPrefix: string } | undefined,
+): Endpoint {
+    if (route === undefined) {
+        return at;
+    }
+    const hostHeader = probeHost(route.hosts);
+    return { ...at, url: at.url + prefixPath(route.pathPrefix), ...(hostHeader ? { hostHeader } : {}) };
 }

@@ -2,7 +2,8 @@
 // arguments. Only index.ts uses this; a program of your own passes arguments directly.
 import * as pulumi from "../sdk";
 import type { AppArgs } from "../app";
-import { parseSettings, Settings, validateStackName } from "../core/config";
+import type { AppSettings } from "../core/appSettings";
+import { parseStack, StackSettings, validateStackName } from "../core/config";
 import { ConfigError } from "../core/configError";
 import type { ProxyArgs } from "../proxy";
 
@@ -11,9 +12,12 @@ const SECRET_KEYS = new Set(["registryAuth", "tlsKey"]);
 
 export interface StackConfig {
     readonly stack: string;
-    readonly settings: Settings;
+    readonly settings: StackSettings;
     readonly proxy: ProxyArgs;
-    readonly app: Omit<AppArgs, "proxy">;
+    /** The stack's own app (the flat keys), named after the stack; absent when only `apps` are set. */
+    readonly app?: Omit<AppArgs, "proxy">;
+    /** The `apps`, by name: each App is named `<stack>-<name>`. */
+    readonly apps: [string, Omit<AppArgs, "proxy">][];
 }
 
 /** Reads and validates the stack's config; a bad key stops the program with one line, before any resource. */
@@ -22,17 +26,21 @@ export function readStackConfig(): StackConfig {
     const read = (key: string) => (SECRET_KEYS.has(key) ? secretConfig(key) : config.get(key));
     try {
         const stack = validateStackName(pulumi.getStack());
-        const settings = parseSettings(read);
+        const settings = parseStack(read);
         return { stack, settings, ...stackArgs(settings, read) };
     } catch (err) {
         throw err instanceof ConfigError ? new pulumi.RunError(err.message) : err;
     }
 }
 
-/** The Proxy's and the App's arguments for validated stack settings (`read` gives the raw TLS texts). */
-export function stackArgs(s: Settings, read: (key: string) => string | undefined): Pick<StackConfig, "proxy" | "app"> {
+/** The Proxy's and the Apps' arguments for validated stack settings (`read` gives the raw TLS texts). */
+export function stackArgs(
+    stack: StackSettings,
+    read: (key: string) => string | undefined,
+): Pick<StackConfig, "proxy" | "app" | "apps"> {
+    const s = stack.proxy;
     // One secret for both: the proxy's image and the colours' then share a docker provider.
-    const logins = s.registryAuth === undefined ? undefined : pulumi.secret(s.registryAuth);
+    const logins = stack.registryAuth === undefined ? undefined : pulumi.secret(stack.registryAuth);
     const tls = s.tls;
     const proxy: ProxyArgs = {
         publicPort: s.publicPort,
@@ -55,29 +63,37 @@ export function stackArgs(s: Settings, read: (key: string) => string | undefined
         ...(tls && tls.hostnames.length > 0 ? { tlsHostnames: tls.hostnames } : {}),
         ...(tls ? { tlsRedirect: tls.redirect } : {}),
     };
-    const app: Omit<AppArgs, "proxy"> = {
-        liveColor: s.liveColor,
-        blueImage: s.blueImage,
-        greenImage: s.greenImage,
-        appPort: s.appPort,
-        bluePort: s.bluePort,
-        greenPort: s.greenPort,
-        healthPath: s.healthPath,
-        healthTimeoutSeconds: s.healthTimeoutSeconds,
-        healthIntervalMs: s.healthIntervalMs,
-        healthyThreshold: s.healthyThreshold,
-        ...(s.smokeTest !== undefined ? { smokeTest: s.smokeTest } : {}),
+    const app = (a: AppSettings): Omit<AppArgs, "proxy"> => ({
+        liveColor: a.liveColor,
+        blueImage: a.blueImage,
+        greenImage: a.greenImage,
+        appPort: a.appPort,
+        bluePort: a.bluePort,
+        greenPort: a.greenPort,
+        healthPath: a.healthPath,
+        healthTimeoutSeconds: a.healthTimeoutSeconds,
+        healthIntervalMs: a.healthIntervalMs,
+        healthyThreshold: a.healthyThreshold,
+        ...(a.smokeTest !== undefined ? { smokeTest: a.smokeTest } : {}),
         ...(logins ? { registryAuth: logins } : {}),
-        replicas: s.replicas,
-        canaryPercent: s.canaryPercent,
-        verifySeconds: s.verification.seconds,
-        maxErrorRate: s.verification.maxErrorRate,
-        minRequests: s.verification.minRequests,
-        ...(s.verification.maxP99Ms !== undefined ? { maxP99Ms: s.verification.maxP99Ms } : {}),
-        maintenance: s.maintenance.on,
-        maintenanceMessage: s.maintenance.message,
+        replicas: a.replicas,
+        canaryPercent: a.canaryPercent,
+        verifySeconds: a.verification.seconds,
+        maxErrorRate: a.verification.maxErrorRate,
+        minRequests: a.verification.minRequests,
+        ...(a.verification.maxP99Ms !== undefined ? { maxP99Ms: a.verification.maxP99Ms } : {}),
+        maintenance: a.maintenance.on,
+        maintenanceMessage: a.maintenance.message,
+        // Only when claimed: the stack's own app keeps the arguments (and the config) it had.
+        ...(a.route.hosts.length > 0 ? { hosts: a.route.hosts } : {}),
+        ...(a.route.pathPrefix !== "/" ? { pathPrefix: a.route.pathPrefix } : {}),
+        ...(!a.route.stripPathPrefix ? { stripPathPrefix: false } : {}),
+    });
+    return {
+        proxy,
+        ...(stack.main ? { app: app(stack.main) } : {}),
+        apps: [...stack.apps].map(([name, a]) => [name, app(a)]),
     };
-    return { proxy, app };
 }
 
 /** A value that must be a secret (it holds passwords), read without the SDK's plain-read warning. */

@@ -4,10 +4,30 @@
 import { ConfigError } from "../../components/core/configError";
 import { PreviewJson, renderMarkdown, renderText, summarizePreview } from "../previewSummary";
 import { engineOf } from "./engineOf";
-import { currentStack, pulumi, serving, stackName } from "./stack";
+import type { Color } from "../../components/core/color";
+import { currentStack, pulumi, serving, Stack, stackName } from "./stack";
+
+/** The stack's Apps by name, as the program names them: its own `<stack>`, then `<stack>-<app>` for each of `apps`. */
+function appNames(stack: Stack): string[] {
+    return [...(stack.app === undefined ? [stack.name] : []), ...stack.apps.map((a) => `${stack.name}-${a}`)];
+}
+
+/** What nginx serves each App of the stack (by the App's name: `<stack>`, `<stack>-<app>`), where it answers. */
+async function servingByApp(stack: Stack): Promise<Record<string, Color>> {
+    const apps = [
+        ...(stack.app === undefined ? [stack] : []),
+        ...(await Promise.all(stack.apps.map((a) => currentStack(a)))),
+    ];
+    const colors: Record<string, Color> = {};
+    for (const app of apps) {
+        const now = await serving(app).catch(() => undefined);
+        if (now !== undefined) colors[app.app === undefined ? app.name : `${app.name}-${app.app}`] = now.color;
+    }
+    return colors;
+}
 
 export async function preview(args: string[]): Promise<number> {
-    const stack = await currentStack().catch((err: Error) => {
+    const stack = await currentStack(undefined, { anyApp: true }).catch((err: Error) => {
         if (err instanceof ConfigError) {
             return undefined;
         }
@@ -25,8 +45,11 @@ export async function preview(args: string[]): Promise<number> {
             .filter((l) => l.trim() !== "");
         parsed = { diagnostics: [{ severity: "error", message: why.find((l) => /error:/.test(l)) ?? why.pop() }] };
     }
-    const now = stack === undefined ? undefined : await serving(stack).catch(() => undefined);
-    const summary = summarizePreview(parsed, now?.color);
+    const apps = stack === undefined ? [] : appNames(stack);
+    const summary = summarizePreview(parsed, stack === undefined ? undefined : await servingByApp(stack), {
+        name,
+        apps,
+    });
     const engine = engineOf(name, stack?.settings.engine);
     if (args.includes("--markdown")) {
         const diff = await pulumi(["preview", "--diff", "--non-interactive"]);

@@ -5,7 +5,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { MANAGED_LABEL } from "../../components/core/names";
-import { STOP_ANSWERS, VERIFY_MARKER } from "../../components/core/nginx";
+import { appKey } from "../../components/core/nginx/apps";
+import { answersFiles } from "../../components/core/nginx/verify";
 import { docker } from "../../components/runtime/docker";
 import { run } from "../../components/runtime/process";
 import { taskContainer } from "../../components/runtime/replicaProbe";
@@ -13,8 +14,8 @@ import { orphanedProviders, staleLocks } from "../locks";
 import { isOrphan, PendingOperation, pendingCreates } from "../pendingCreates";
 import { currentStack, pulumiOk, Stack, up } from "./stack";
 
-export async function recover(): Promise<number> {
-    const stack = await currentStack();
+export async function recover(app?: string): Promise<number> {
+    const stack = await currentStack(app, { anyApp: true });
     // A killed CLI leaves its program process behind, spinning on the dead engine connection.
     await run("pkill", ["-KILL", "-f", `@pulumi/pulumi/cmd/run/index.js .* --stack ${stack.name} `]);
     // ... and its dynamic provider processes, in process groups of their own, idle on a dead engine.
@@ -28,7 +29,7 @@ export async function recover(): Promise<number> {
     }
     await clearPending(stack);
     await stopAnswersLog(stack);
-    return up();
+    return up(stack);
 }
 
 /** Operations the killed update left pending: what it created but did not record goes, then the list. */
@@ -68,8 +69,14 @@ async function stopAnswersLog(stack: Stack): Promise<void> {
     const name = stack.containerName("proxy");
     // The proxy's container, or on a swarm its service's task on this node.
     const proxy = stack.swarm ? await taskContainer(name).catch(() => undefined) : name;
-    if (proxy !== undefined && (await docker(["exec", proxy, "test", "-e", VERIFY_MARKER])).code === 0) {
-        console.log(`recover: nginx in ${proxy} was still logging answers for an interrupted verification: stopped`);
-        await docker(["exec", proxy, "sh", "-c", STOP_ANSWERS]);
+    // The proxy's own log, and each app's on a shared proxy (keyed by its App's name).
+    const apps = [stack.name, ...stack.apps.map((a) => `${stack.name}-${a}`)];
+    for (const files of [answersFiles(), ...apps.map((a) => answersFiles(appKey(a)))]) {
+        if (proxy !== undefined && (await docker(["exec", proxy, "test", "-e", files.marker])).code === 0) {
+            console.log(
+                `recover: nginx in ${proxy} was still logging answers for an interrupted verification: stopped`,
+            );
+            await docker(["exec", proxy, "sh", "-c", files.stop]);
+        }
     }
 }

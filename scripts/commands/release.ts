@@ -7,16 +7,16 @@ import { describeEndpoint } from "../../components/runtime/reach";
 import { currentStack, serving, up } from "./stack";
 
 const USAGE =
-    "usage: npm run release -- <image> [--canary N]   (e.g. npm run release -- bluegreen-sample:2 --canary 10)";
+    "usage: npm run release -- [--app NAME] <image> [--canary N]   (e.g. npm run release -- bluegreen-sample:2 --canary 10)";
 
-export async function release(args: string[]): Promise<number> {
+export async function release(args: string[], app?: string): Promise<number> {
     const image = args.find((a, i) => !a.startsWith("--") && args[i - 1] !== "--canary");
     if (image === undefined) {
         throw new Error(USAGE);
     }
     validateImage("image", image);
     const canary = canaryArg(args);
-    const stack = await currentStack();
+    const stack = await currentStack(app);
     const s = stack.settings;
     const live = (await serving(stack))?.color ?? s.liveColor;
     const idle = otherColor(live);
@@ -26,7 +26,7 @@ export async function release(args: string[]): Promise<number> {
     }
     if (canary !== undefined) {
         console.log(`canary: ${idle} ${imageOf(s, idle)} -> ${image}, then ${canary}% of clients to ${idle}`);
-        const code = await up({ [`${idle}Image`]: image, liveColor: live, canaryPercent: String(canary) });
+        const code = await up(stack, { [`${idle}Image`]: image, liveColor: live, canaryPercent: String(canary) });
         console.log(
             code === 0
                 ? `\ncanary: ${canary}% of clients on ${idle} (${image}); npm run promote moves all, npm run abort none`
@@ -36,7 +36,7 @@ export async function release(args: string[]): Promise<number> {
         return code;
     }
     console.log(`release: ${idle} ${imageOf(s, idle)} -> ${image}, then traffic ${live} -> ${idle}`);
-    const code = await up({
+    const code = await up(stack, {
         [`${idle}Image`]: image,
         liveColor: idle,
         ...(stack.configured.canaryPercent !== undefined ? { canaryPercent: "0" } : {}),

@@ -5,8 +5,8 @@ import { imageOf } from "../../components/core/appSettings";
 import { configMatches, currentStack, serving, up } from "./stack";
 import { colourRuns } from "./containers";
 
-export async function rollback(): Promise<number> {
-    const stack = await currentStack();
+export async function rollback(app?: string): Promise<number> {
+    const stack = await currentStack(app);
     const s = stack.settings;
     const now = await serving(stack);
     const from = now?.color ?? s.liveColor;
@@ -19,7 +19,7 @@ export async function rollback(): Promise<number> {
             `rollback: config says liveColor=${s.liveColor} canaryPercent=${s.canaryPercent} but ` +
                 `nginx serves ${now.color} with ${share}% canary; setting config to match`,
         );
-        return up({
+        return up(stack, {
             liveColor: now.color,
             ...(stack.configured.canaryPercent !== undefined || share !== "0" ? { canaryPercent: share } : {}),
         });
@@ -33,5 +33,5 @@ export async function rollback(): Promise<number> {
     }
     console.log(`rollback: traffic ${from} -> ${to} (${to} runs ${imageOf(s, to)})`);
     // A canary ends with the rollback: every client goes to `to`.
-    return up({ liveColor: to, ...(s.canaryPercent > 0 ? { canaryPercent: "0" } : {}) });
+    return up(stack, { liveColor: to, ...(s.canaryPercent > 0 ? { canaryPercent: "0" } : {}) });
 }

@@ -1,9 +1,10 @@
 // The stack a helper acts on: its name, its settings (through the program's own parser), where
 // nginx and the colours answer, and the one `pulumi up` that saves config changes with the update.
 import { Color } from "../../components/core/color";
-import { parseSettings, Settings } from "../../components/core/config";
+import { claimsRoute } from "../../components/core/appSettings";
+import { parseStack, Settings } from "../../components/core/config";
 import { containerName } from "../../components/core/names";
-import { colourEndpoint, Endpoint, proxyEndpoint, Site } from "../../components/core/site";
+import { appEndpoint, colourEndpoint, Endpoint, proxyEndpoint, Site } from "../../components/core/site";
 import { served } from "../../components/runtime/reach";
 import { findSite } from "../../components/runtime/engineAddress";
 import { closeAgents } from "../../components/runtime/probeAgent";
@@ -58,10 +59,16 @@ async function configValues(stack: string): Promise<Record<string, string>> {
 
 export interface Stack {
     readonly name: string;
-    /** The stack's settings as the program reads them (secrets aside: the helpers never need them). */
+    /** The app a helper acts on: one of `apps` (`--app NAME`), or undefined for the stack's own. */
+    readonly app?: string;
+    /** The names under `apps`, for messages and `npm run status`. */
+    readonly apps: readonly string[];
+    /** The app's settings and the proxy's, as the program reads them (secrets aside: the helpers never need them). */
     readonly settings: Settings;
-    /** The keys set in the stack's config: a helper adds a key only when it must. */
+    /** The app's keys set in the stack's config: a helper adds a key only when it must. */
     readonly configured: Readonly<Record<string, string>>;
+    /** The key `pulumi up --config` sets for one of the app's keys (`apps.api.liveColor` for an app of `apps`). */
+    configKey(key: string): string;
     readonly site: Site;
     readonly swarm: boolean;
     /** nginx's public listener: this machine's 127.0.0.1, or on a remote engine from inside the proxy. */
@@ -72,31 +79,59 @@ export interface Stack {
     containerName(role: Color | "proxy" | "acme"): string;
 }
 
-/** The stack in the working directory, its config validated by the program's parser. */
-export async function currentStack(): Promise<Stack> {
+/**
+ * The stack in the working directory and one of its apps (`chosenApp`, a name under `apps`;
+ * undefined: the stack's own), its config validated by the program's parser.
+ */
+export async function currentStack(chosenApp?: string, options: { anyApp?: boolean } = {}): Promise<Stack> {
     const name = await stackName();
     const values = await configValues(name);
-    const settings = parseSettings((key) => values[key], { secretsUnread: true });
+    const stack = parseStack((key) => values[key], { secretsUnread: true });
+    const apps = [...stack.apps.keys()];
+    // A helper that acts on the whole stack (recover, preview) takes any app when it has none of its own.
+    const app = chosenApp === undefined && stack.main === undefined && options.anyApp ? apps[0] : chosenApp;
+    const chosen = app === undefined ? stack.main : stack.apps.get(app);
+    if (chosen === undefined) {
+        throw new Error(
+            app === undefined
+                ? `the stack ${name} has no app of its own, only apps: ${apps.join(", ")}; name one with --app NAME`
+                : `the stack ${name} has no app ${JSON.stringify(app)} under bluegreen:apps` +
+                      ` (${apps.length > 0 ? `it has: ${apps.join(", ")}` : "it has none"})`,
+        );
+    }
+    const settings: Settings = { ...stack.proxy, ...chosen };
     const site = findSite();
     const swarm = settings.orchestrator === "swarm";
-    // The stack program names its Proxy and App after the stack (index.ts).
+    // The stack program names its Proxy and its own App after the stack, an app of `apps` <stack>-<name> (index.ts).
+    const appName = app === undefined ? name : `${name}-${app}`;
+    const shared = (stack.main ? 1 : 0) + stack.apps.size > 1 || claimsRoute(settings.route);
+    const appValues = app === undefined ? values : appConfigured(values.apps, app);
     return {
         name,
+        ...(app !== undefined ? { app } : {}),
+        apps,
         settings,
-        configured: values,
+        configured: appValues,
+        configKey: (key) => (app === undefined ? key : `apps.${app}.${key}`),
         site,
         swarm,
-        nginx: proxyEndpoint(site, name, settings.publicPort, swarm),
+        nginx: appEndpoint(proxyEndpoint(site, name, settings.publicPort, swarm), shared ? settings.route : undefined),
         colour: (color) =>
             colourEndpoint(
                 site,
-                { app: name, proxy: name },
+                { app: appName, proxy: name },
                 color,
                 { hostPort: color === "blue" ? settings.bluePort : settings.greenPort, appPort: settings.appPort },
                 swarm,
             ),
-        containerName: (role) => containerName(name, role),
+        containerName: (role) => containerName(role === "proxy" || role === "acme" ? name : appName, role),
     };
+}
+
+/** The keys set for one app of `apps` (the JSON text of the `apps` key), as text. */
+function appConfigured(apps: string | undefined, app: string): Record<string, string> {
+    const entry = (JSON.parse(apps ?? "{}") as Record<string, Record<string, unknown>>)[app] ?? {};
+    return Object.fromEntries(Object.entries(entry).map(([key, value]) => [key, String(value)]));
 }
 
 /** What nginx serves: the live colour and any canary share, or undefined when no proxy answers. */
@@ -114,10 +149,24 @@ export function configMatches(s: Settings, now: NonNullable<Awaited<ReturnType<t
  * `pulumi config set` would). No separate preview: the release guard's check and every gate run in
  * the update itself, and `npm run preview` shows the plan beforehand.
  */
-export async function up(changes: Record<string, string> = {}): Promise<number> {
+export async function up(stack: Stack, changes: Record<string, string> = {}): Promise<number> {
     const args = ["up", "--yes", "--skip-preview", "--non-interactive"];
-    for (const [key, value] of Object.entries(changes)) {
-        args.push("--config", `bluegreen:${key}=${value}`);
+    if (stack.app !== undefined && Object.keys(changes).length > 0) {
+        // An app of `apps`: its keys are paths into the `apps` object. `pulumi up --config-path`
+        // replaces the whole object with the keys given (CLI 3.276), so `config set-all` merges them first.
+        const set = ["config", "set-all", "--path"];
+        for (const [key, value] of Object.entries(changes)) {
+            set.push("--plaintext", `bluegreen:${stack.configKey(key)}=${value}`);
+        }
+        console.log(`\n$ pulumi ${set.join(" ")}`);
+        const saved = await pulumi(set, true);
+        if (saved.code !== 0) {
+            return saved.code;
+        }
+    } else {
+        for (const [key, value] of Object.entries(changes)) {
+            args.push("--config", `bluegreen:${key}=${value}`);
+        }
     }
     console.log(`\n$ pulumi ${args.join(" ")}`);
     closeAgents(); // the probes of this process are done: free their SSH sessions for the update's

@@ -8,18 +8,47 @@ import { containerState, runningDigest, serviceState } from "./containers";
 import { engineOf } from "./engineOf";
 import { configMatches, currentStack, serving, Stack } from "./stack";
 
-export async function status(): Promise<number> {
-    const stack = await currentStack();
+export async function status(app?: string): Promise<number> {
+    const first = await currentStack(app, { anyApp: true });
+    const s = first.settings;
+    // One app when named; else the stack's own and every app of `apps`.
+    const targets =
+        app !== undefined
+            ? [first]
+            : [
+                  ...(first.app === undefined ? [first] : []),
+                  ...(await Promise.all(first.apps.map((a) => currentStack(a)))),
+              ];
+    const orchestrator = first.swarm ? `, orchestrator: swarm, ${s.replicas} replicas per colour` : "";
+    console.log(`stack:   ${first.name} (engine: ${engineOf(first.name, s.engine)}${orchestrator})`);
+    let ok = true;
+    for (const target of targets) {
+        ok = (await appStatus(target, targets.length > 1)) && ok;
+    }
+    if (s.tls !== undefined) {
+        console.log(await certificateLine(first));
+    }
+    if (s.tls?.acme !== undefined) {
+        console.log(await acmeLine(first.containerName("acme")));
+    }
+    return ok ? 0 : 1;
+}
+
+/** One app's lines: what nginx serves it, each colour, a canary, maintenance. True when it serves and both colours are healthy. */
+async function appStatus(stack: Stack, named: boolean): Promise<boolean> {
     const s = stack.settings;
+    if (named) {
+        const routes = [s.route.hosts.join(",") || "any host", s.route.pathPrefix].join(" ");
+        console.log(`\napp:     ${stack.app ?? `${stack.name} (the stack's own)`}: ${routes}`);
+    }
     const now = await serving(stack);
-    const orchestrator = stack.swarm ? `, orchestrator: swarm, ${s.replicas} replicas per colour` : "";
-    console.log(`stack:   ${stack.name} (engine: ${engineOf(stack.name, s.engine)}${orchestrator})`);
     console.log(`config:  liveColor=${s.liveColor}`);
     console.log(`serving: ${now?.color ?? "nothing (proxy not answering)"} at ${describeEndpoint(stack.nginx)}`);
     if (now !== undefined && !configMatches(s, now)) {
+        const app = stack.app ? ` -- --app ${stack.app}` : "";
         console.log(
             `warning: config and traffic disagree (a failed release, or one its verification undid?); ` +
-                `npm run rollback aligns them`,
+                `npm run rollback${app} aligns them`,
         );
     }
     let allHealthy = true;
@@ -42,13 +71,7 @@ export async function status(): Promise<number> {
     if (s.maintenance.on) {
         console.log(`maintenance: on (nginx answers 503 but for ${s.healthPath}; npm run maintenance off)`);
     }
-    if (s.tls !== undefined) {
-        console.log(await certificateLine(stack));
-    }
-    if (s.tls?.acme !== undefined) {
-        console.log(await acmeLine(stack.containerName("acme")));
-    }
-    return now !== undefined && allHealthy ? 0 : 1;
+    return now !== undefined && allHealthy;
 }
 
 /** What runs a colour: its replicas and nodes on a swarm, else its image's digest and container state. */

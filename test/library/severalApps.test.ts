@@ -4,24 +4,16 @@
 // taken off. The proxy container is never recreated; the other apps' containers never change.
 import * as assert from "assert";
 import { docker, dockerOk } from "../../components/runtime/docker";
-import { probe, type ProbeResult } from "../../components/runtime/probe";
 import { Consumer, installExample } from "../support/consumer";
+import { routedClient } from "../support/routed";
 import { startLoad, type LoadResult } from "../support/hey";
 import { NO_APP_BODY } from "../../components/core/nginx/routes";
 
 const PUBLIC_PORT = 19480;
 const URL = `http://127.0.0.1:${PUBLIC_PORT}`;
 
-/** One GET through the proxy, with `host` as the Host header. */
-function get(path: string, host?: string): Promise<ProbeResult> {
-    return probe(`${URL}${path}`, 3000, host ? { Host: host } : {});
-}
-
-/** What each app answers at its root, by the sample's version: web 1, api 2, shop 3 (before releases). */
-async function versionAt(path: string, host?: string): Promise<string> {
-    const answer = await get(path, host);
-    return `${answer.status} ${answer.body.trim()}`;
-}
+/** What each app answers, as `<status> <body>`: by the sample's version, web 1, api 2, shop 3 (before releases). */
+const { get, answer: versionAt } = routedClient(URL);
 
 /** GET and POST load on every (path, host) while `action` runs. */
 async function underLoadOnAll<T>(

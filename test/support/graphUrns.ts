@@ -137,9 +137,7 @@ async function main(side: string, repo: string, variantName: string): Promise<vo
         };
         new BlueGreenService("bluegreen", { stack: STACK, settings, engine, site: siteOf(site) });
     } else {
-        const { parseSettings } = require(
-            path.join(bin, "core/config"),
-        ) as typeof import("../../components/core/config");
+        const { parseStack } = require(path.join(bin, "core/config")) as typeof import("../../components/core/config");
         const { siteOf } = require(path.join(bin, "core/site")) as typeof import("../../components/core/site");
         const { pinTarget } = require(
             path.join(bin, "engines/select"),
@@ -164,11 +162,11 @@ async function main(side: string, repo: string, variantName: string): Promise<vo
                       ) as typeof import("../../components/engines/dockerProvider")
                   ).dockerProviderEngine(swarm, siteOf(site));
         pinTarget({ engine, site: siteOf(site) });
-        const settings = parseSettings((k) => values[k]);
+        const settings = parseStack((k) => values[k]);
         const args = stackArgs(settings, (k) => values[k]);
         // As index.ts builds them.
         const proxy = new Proxy(STACK, args.proxy, { transformations: [layout.previousProxyChildren(STACK)] });
-        new App(STACK, { proxy, ...args.app }, { aliases: layout.previousApp() });
+        new App(STACK, { proxy, ...args.app! }, { aliases: layout.previousApp() });
     }
     // Let every registration (and the outputs it waits for) happen.
     for (let i = 0; i < 50; i++) {

@@ -121,6 +121,10 @@ export async function createTestStack(
                 for (const role of ["acme", "proxy", "blue", "green"]) {
                     await docker(["rm", "-f", `${name}-${role}`], { env: extraEnv });
                 }
+                // The apps of `apps`: <stack>-<app>-blue, -green.
+                const apps = await docker(["ps", "-aq", "--filter", `name=^${name}-`], { env: extraEnv });
+                const left = apps.stdout.split("\n").filter(Boolean);
+                if (left.length > 0) await docker(["rm", "-f", ...left], { env: extraEnv });
                 // The ACME agent's state outlives a destroy on purpose; a test's must not.
                 await docker(["volume", "rm", "-f", `${name}-acme`], { env: extraEnv });
                 if (config.orchestrator === "swarm") {

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { DEFAULTS, parseSettings, validateStackName } from "../../components/core/config";
+import { DEFAULTS, parseSettings, parseStack, validateStackName } from "../../components/core/config";
 import { validateImage } from "../../components/core/validate";
 import { ConfigError } from "../../components/core/configError";
 
@@ -53,6 +53,10 @@ describe("config validation", () => {
                 verifySeconds: s.verification.seconds,
                 maxErrorRate: s.verification.maxErrorRate,
                 minRequests: s.verification.minRequests,
+                hosts: s.route.hosts.join(","),
+                pathPrefix: s.route.pathPrefix,
+                stripPathPrefix: s.route.stripPathPrefix ? "on" : "off",
+                apps: JSON.stringify(Object.fromEntries(parseStack((key) => BASE[key]).apps)),
             },
             { ...DEFAULTS },
         );

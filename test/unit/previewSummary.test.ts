@@ -246,4 +246,46 @@ describe("preview summary", () => {
         assert.match(md, /\| `dev-switch` \| update \| `color` \|/);
         assert.match(md, /<details><summary>pulumi preview --diff<\/summary>\n\n```\nPreviewing update \(dev\):/);
     });
+
+    it("gives one part per app when the stack has several, by the apps' own serving colours", () => {
+        const step = (op: string, name: string, olds: Record<string, unknown>, news: Record<string, unknown>) => ({
+            op,
+            urn: `${URN}${name}`,
+            oldState: { inputs: olds },
+            newState: { inputs: news },
+        });
+        const api = { liveColor: "blue", blueImage: "app:1", greenImage: "app:1" };
+        const preview: PreviewJson = {
+            steps: [
+                step("update", "dev-api-guard", api, { ...api, greenImage: "app:2", liveColor: "green" }),
+                { op: "replace", urn: `${URN}dev-api-green-container`, diffReasons: ["image"] },
+                step("update", "dev-api-switch", { color: "blue" }, { color: "green" }),
+                step(
+                    "update",
+                    "dev-shop-switch",
+                    { color: "blue" },
+                    { color: "blue", maintenance: { healthPath: "/health" } },
+                ),
+            ],
+        };
+        // The preview lists what changes; the stack's apps name the one that does not (dev).
+        const stack = { name: "dev", apps: ["dev", "dev-api", "dev-shop"] };
+        const summary = summarizePreview(preview, { dev: "blue", "dev-api": "blue", "dev-shop": "blue" }, stack);
+        assert.ok(summary.ok);
+        assert.strictEqual(
+            summary.headline,
+            "dev: unchanged; api: release: green app:1 -> app:2, traffic blue -> green, blue stays on app:1 as standby; " +
+                "shop: maintenance on: nginx answers 503 for every path but /health",
+        );
+        // A refused release of one app makes the whole preview fail, still naming each app.
+        const refused = summarizePreview(
+            {
+                steps: [step("update", "dev-api-guard", api, { ...api, blueImage: "app:9" })],
+            },
+            { dev: "blue", "dev-api": "blue" },
+            { name: "dev", apps: ["dev", "dev-api"] },
+        );
+        assert.strictEqual(refused.ok, false);
+        assert.match(refused.headline, /^dev: unchanged; api: refused: /);
+    });
 });

@@ -1,0 +1,127 @@
+// The stack config with several apps (core/config.ts parseStack, core/stackApps.ts): the flat keys
+// keep meaning the stack's own app, `apps` adds more, and what they may not share is refused in
+// one line naming the keys.
+import * as assert from "assert";
+import { parseStack } from "../../components/core/config";
+import { ConfigError } from "../../components/core/configError";
+
+const FLAT: Record<string, string> = {
+    liveColor: "blue",
+    blueImage: "bluegreen-sample:1",
+    greenImage: "bluegreen-sample:1",
+};
+const API = {
+    liveColor: "green",
+    blueImage: "api:1",
+    greenImage: "api:2",
+    bluePort: 8083,
+    greenPort: 8084,
+    hosts: ["api.example.com"],
+};
+
+function parse(values: Record<string, string | undefined>, apps?: unknown) {
+    const all: Record<string, string | undefined> = {
+        ...values,
+        apps: apps === undefined ? undefined : JSON.stringify(apps),
+    };
+    return parseStack((key) => all[key]);
+}
+
+function rejects(values: Record<string, string | undefined>, apps: unknown, pattern: RegExp): void {
+    assert.throws(
+        () => parse(values, apps),
+        (err: unknown) => {
+            assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
+            assert.match(err.message, pattern);
+            assert.ok(!err.message.includes("\n"), "one line");
+            return true;
+        },
+    );
+}
+
+describe("stack config with several apps (apps)", () => {
+    it("keeps the flat keys as the stack's own app, with no apps", () => {
+        const s = parse(FLAT);
+        assert.strictEqual(s.main?.liveColor, "blue");
+        assert.strictEqual(s.apps.size, 0);
+        assert.strictEqual(s.proxy.publicPort, 8080);
+    });
+
+    it("adds the apps of `apps`, reading numbers, booleans and lists", () => {
+        const s = parse(FLAT, {
+            api: { ...API, pathPrefix: "/v1", stripPathPrefix: false, maintenance: true, canaryPercent: 10 },
+        });
+        const api = s.apps.get("api")!;
+        assert.strictEqual(s.main?.liveColor, "blue");
+        assert.strictEqual(api.liveColor, "green");
+        assert.strictEqual(api.greenImage, "api:2");
+        assert.strictEqual(api.bluePort, 8083);
+        assert.deepStrictEqual(api.route, { hosts: ["api.example.com"], pathPrefix: "/v1", stripPathPrefix: false });
+        assert.strictEqual(api.maintenance.on, true);
+        assert.strictEqual(api.canaryPercent, 10);
+    });
+
+    it("has no app of its own when only `apps` are set", () => {
+        const s = parse(
+            { publicPort: "9000" },
+            { api: API, web: { ...API, hosts: [], bluePort: 8085, greenPort: 8086 } },
+        );
+        assert.strictEqual(s.main, undefined);
+        assert.deepStrictEqual([...s.apps.keys()], ["api", "web"]);
+        assert.strictEqual(s.proxy.publicPort, 9000);
+    });
+
+    it("names the app's key in its errors, and how to set it", () => {
+        rejects(FLAT, { api: { ...API, greenImage: "bad image" } }, /^bluegreen:apps\.api\.greenImage must be /);
+        rejects(
+            FLAT,
+            { api: { ...API, liveColor: undefined } },
+            /bluegreen:apps\.api\.liveColor is not set: .*\(pulumi config set --path 'apps\.api\.liveColor' <value>\)$/,
+        );
+        rejects(
+            FLAT,
+            { api: { ...API, hosts: ["Bad_Host"] } },
+            /^bluegreen:apps\.api\.hosts must be lower-case DNS names/,
+        );
+        rejects(
+            FLAT,
+            { api: { ...API, pathPrefix: "/api/" } },
+            /^bluegreen:apps\.api\.pathPrefix must be \/ or a path like/,
+        );
+        rejects(
+            FLAT,
+            { api: { ...API, hosts: [{ x: 1 }] } },
+            /^bluegreen:apps\.api\.hosts must be a string, a number, true\/false or a list of strings/,
+        );
+    });
+
+    it("refuses bad app names, a list or text for `apps`, and logins per app", () => {
+        rejects(FLAT, { Api: API }, /^bluegreen:apps\.Api: an app's name must be 1-31 lower-case letters/);
+        rejects(FLAT, { proxy: API }, /not one of proxy, acme/);
+        rejects(FLAT, [API], /^bluegreen:apps must be an object of apps/);
+        rejects(FLAT, { api: "x" }, /^bluegreen:apps\.api must be an object of the app's settings/);
+        rejects(
+            FLAT,
+            { api: { ...API, registryAuth: "{}" } },
+            /registry logins are the stack's, for every app: pulumi config set --secret registryAuth/,
+        );
+    });
+
+    it("refuses two apps claiming the same requests, or the same preview port, naming both", () => {
+        rejects(
+            FLAT,
+            { api: { ...API, hosts: [] } },
+            /^bluegreen:apps: the stack's own app and app api both claim no host/,
+        );
+        rejects(
+            FLAT,
+            { api: API, api2: { ...API, bluePort: 8085, greenPort: 8086 } },
+            /^bluegreen:apps: app api and app api2 both claim api\.example\.com with path prefix \/: one app per host and prefix$/,
+        );
+        rejects(
+            FLAT,
+            { api: { ...API, bluePort: 8082 } },
+            /^bluegreen:apps\.api\.bluePort must differ from bluegreen:greenPort \(both are 8082\)/,
+        );
+    });
+});
