@@ -42,9 +42,17 @@ export interface SpeedResult {
     readonly load: { requests: number; failed: number; failedByKind: Record<string, number> };
 }
 
-function timed(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): number {
+/** Seconds `command` took; throws with its last lines when it fails. */
+export function timed(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): number {
     const started = process.hrtime.bigint();
-    const result = childProcess.spawnSync(command, args, { cwd, env, encoding: "utf8", timeout: 300000 });
+    const result = childProcess.spawnSync(command, args, {
+        cwd,
+        env,
+        encoding: "utf8",
+        timeout: 1800000,
+        // A 50-app stack's `pulumi up` prints megabytes.
+        maxBuffer: 256 * 1024 * 1024,
+    });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     if (result.status !== 0) {
         const output = `${result.stdout ?? ""}${result.stderr ?? ""}`.trim().split("\n").slice(-5).join("\n");
@@ -64,14 +72,14 @@ function treeBytes(dir: string): number {
     return total;
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
     const sorted = [...values].sort((a, b) => a - b);
     const mid = Math.floor(sorted.length / 2);
     return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** A project with no resources, on the same backend: what any `pulumi up` costs here. */
-function emptyProgram(t: TestStack): { dir: string; env: NodeJS.ProcessEnv } {
+export function emptyProgram(t: TestStack): { dir: string; env: NodeJS.ProcessEnv } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bluegreen-empty-"));
     fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: empty\nruntime: nodejs\nmain: index.js\n");
     fs.writeFileSync(path.join(dir, "package.json"), '{ "name": "empty", "private": true }\n');

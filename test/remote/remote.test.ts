@@ -12,7 +12,7 @@ import { startLoad } from "../support/hey";
 import { TEST_ENGINE } from "../support/engine";
 import { assertOnlyStatus } from "../support/edge";
 import { harness, remoteDocker, remoteGet, remoteHost } from "../support/remote";
-import { createTestStack, runCli, runPulumi, sampleConfig, TestStack } from "../support/stack";
+import { createTestStack, runCli, runPulumi, sampleConfig, setAppConfig, TestStack } from "../support/stack";
 
 const PUBLIC_PORT = 18780;
 const URL = `http://127.0.0.1:${PUBLIC_PORT}`;
@@ -201,5 +201,48 @@ describe(`remote engine over SSH (${TEST_ENGINE})`, function () {
         assertNoLoss(await Promise.all([gets, posts]));
         assert.strictEqual(serving().color, "green");
         assert.match(serving().body, /^version=3 /);
+    });
+
+    it("serves two apps from one proxy on the host: one joins, then is released, under load on both, 0 failed", async () => {
+        setAppConfig(t, "api", {
+            liveColor: "blue",
+            blueImage: "bluegreen-sample:1",
+            greenImage: "bluegreen-sample:1",
+            bluePort: String(PUBLIC_PORT + 4),
+            greenPort: String(PUBLIC_PORT + 5),
+            "hosts[0]": "api.test",
+        });
+        const apiLoad = () =>
+            startLoad({
+                url: `${URL}/`,
+                host: "api.test",
+                seconds: 25,
+                rpsPerConnection: 20,
+                connections: 1,
+                netns: host.ns,
+            });
+        const ownBefore = containerIds();
+        const joined = await underLoad(`${URL}/`, 20, () => t.stack.up(), host.ns);
+        assertNoLoss(joined.load);
+        assert.deepStrictEqual(containerIds(), ownBefore, "the stack's own app and nginx kept their containers");
+        assert.match(remoteGet(host.ns, `${URL}/`, "api.test").body, /^version=1 /);
+        assert.match(serving().body, /^version=3 /, "the stack's own app still serves its release");
+
+        const api = apiLoad();
+        const released = await underLoad(
+            `${URL}/`,
+            20,
+            async () => runCli(t, "release", "--app", "api", "bluegreen-sample:2"),
+            host.ns,
+        );
+        assert.strictEqual(released.result.code, 0, released.result.output);
+        assertNoLoss([...released.load, await api]);
+        assert.strictEqual(remoteGet(host.ns, `${URL}/`, "api.test").color, "green");
+        assert.match(remoteGet(host.ns, `${URL}/`, "api.test").body, /^version=2 /);
+        assert.deepStrictEqual(containerIds(), ownBefore);
+        assert.match(
+            runCli(t, "status", "--app", "api").output,
+            /serving: green at http:\/\/127\.0\.0\.1:80 \(Host: api\.test\) \(from inside remote\d+-proxy\)/,
+        );
     });
 });

@@ -26,11 +26,20 @@ export function harness(...args: string[]): string {
     return childProcess.execFileSync("bash", [HARNESS, ...args], { encoding: "utf8", timeout: 120000 });
 }
 
-/** One GET from inside the remote's namespace (its 127.0.0.1): status, X-Color and body. */
-export function remoteGet(ns: string, url: string): { status: number; color?: string; body: string } {
+/** One GET from inside the remote's namespace (its 127.0.0.1), with `host` as the Host header: status, X-Color and body. */
+export function remoteGet(ns: string, url: string, host?: string): { status: number; color?: string; body: string } {
     const result = childProcess.spawnSync(
         "nsenter",
-        [`--net=/var/run/netns/${ns}`, "curl", "-sS", "-i", "--max-time", "3", url],
+        [
+            `--net=/var/run/netns/${ns}`,
+            "curl",
+            "-sS",
+            "-i",
+            "--max-time",
+            "3",
+            ...(host ? ["-H", `Host: ${host}`] : []),
+            url,
+        ],
         { encoding: "utf8", timeout: 10000 },
     );
     const [head = "", body = ""] = (result.stdout ?? "").split("\r\n\r\n", 2);

@@ -151,6 +151,16 @@ export function runCli(t: TestStack, ...args: string[]): { code: number; output:
     return { code: result.status ?? 1, output: `${result.stdout}${result.stderr}` };
 }
 
+/** Sets keys of one app of `apps` (`apps.<app>.<key>`, paths like `hosts[0]` too), as `pulumi config set --path`. */
+export function setAppConfig(t: TestStack, app: string, values: Record<string, string>): void {
+    for (const [key, value] of Object.entries(values)) {
+        const result = runPulumi(t, "config", "set", "--path", `bluegreen:apps.${app}.${key}`, value);
+        if (result.code !== 0) {
+            throw new Error(`pulumi config set --path apps.${app}.${key} failed: ${result.output}`);
+        }
+    }
+}
+
 /** Runs the pulumi CLI itself against a test stack (for output the Automation API does not give). */
 export function runPulumi(t: TestStack, ...args: string[]): { code: number; output: string } {
     const result = childProcess.spawnSync("pulumi", [...args, "--stack", t.name, "--non-interactive"], {

@@ -155,6 +155,7 @@ describe("several apps in one nginx config (core/nginx/apps.ts)", () => {
     it("refuses a malformed record in the config, and a record whose values nginx must not see", () => {
         const bad = `# bluegreen-app ${Buffer.from(JSON.stringify({ app: "a;b", target: {} })).toString("base64")}\n`;
         assert.throws(() => readRecords(bad), /malformed app record/);
+        assert.throws(() => readRecords("# bluegreen-app bm90IGpzb24=\n"), /malformed app record/, "not JSON");
         const evil: AppRecord = { ...api, target: { ...api.target, host: "x;}" } };
         assert.throws(() => renderApps([web, evil], undefined), /proxy target host must be a container name/);
         const evilHost: AppRecord = { ...api, route: { ...api.route!, hosts: ["a.example.com;"] } };

@@ -36,7 +36,7 @@ export interface AppRecord {
 
 const RECORD_LINE = /^# bluegreen-app ([A-Za-z0-9+/=]+)$/gm;
 const APP_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
-/** The version a shared config's app answers before stamp-free rendering fills in its own. */
+/** A stand-in version: an app's part of the config is hashed with it to make the app's own version. */
 const NO_VERSION = "000000000000";
 
 /** The record lines at the end of a config. */
@@ -47,7 +47,12 @@ function recordLines(records: readonly AppRecord[]): string {
 /** The records a config holds (none in a config rendered before several apps). */
 export function readRecords(text: string): AppRecord[] {
     return [...text.matchAll(RECORD_LINE)].map((match) => {
-        const record = JSON.parse(Buffer.from(match[1], "base64").toString("utf8")) as AppRecord;
+        let record: AppRecord | undefined;
+        try {
+            record = JSON.parse(Buffer.from(match[1], "base64").toString("utf8")) as AppRecord;
+        } catch {
+            record = undefined;
+        }
         if (typeof record?.app !== "string" || !APP_NAME.test(record.app) || typeof record.target !== "object") {
             throw new Error(`the proxy's config holds a malformed app record: ${match[1].slice(0, 40)}`);
         }
