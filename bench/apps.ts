@@ -1,9 +1,10 @@
 // `make bench`, several apps on one proxy: one stack grows from 1 app to 10, 20 and 50 (the stack's
 // own app, then apps of `apps`, each on a host name of its own); at each size one app is released
-// several times while GET load runs on every app (and POST on the released one). Per size: the
-// release's `pulumi up` wall, its switch (reload to first answer), nginx's memory and failed
-// requests, each beside an empty program's `pulumi up` measured in the same round (the machine
-// drifts by tens of percent). Writes bench/results/apps.{md,json}.
+// several times with `npm run release` (`--app a1` beyond one app) while GET load runs on every app
+// (and POST on the released one). Per size: the release's wall, its switch (reload to first
+// answer), nginx's memory, failed requests and a plain `pulumi up` of the whole stack, each beside
+// an empty program's `pulumi up` measured in the same round (the machine drifts by tens of
+// percent). Writes bench/results/apps.{md,json}.
 import * as childProcess from "child_process";
 import * as fs from "fs";
 import * as path from "path";
@@ -15,7 +16,7 @@ import { emptyProgram, median, timed } from "./speed";
 
 export interface AppsRow {
     readonly apps: number;
-    /** Seconds of each release's `pulumi up --skip-preview`, and of the empty program's beside it. */
+    /** Seconds of each `npm run release` (with `--app a1` beyond one app), and of the empty program's `pulumi up` beside it. */
     readonly releaseSeconds: number[];
     readonly emptySeconds: number[];
     /** The switch of each release: from nginx's reload to the first answer of the new config. */
@@ -26,6 +27,8 @@ export interface AppsRow {
     readonly failed: number;
     /** Seconds the stack took to grow to this size (one `pulumi up`). */
     readonly growSeconds: number;
+    /** Seconds of a plain `pulumi up` of the whole stack with nothing to change, after the releases. */
+    readonly fullUpSeconds: number;
 }
 
 export interface AppsResult {
@@ -117,19 +120,20 @@ export async function runAppsBench(options: {
             );
             await new Promise((resolve) => setTimeout(resolve, 1000));
             for (let i = 0; i < options.releases; i++) {
-                const next = i % 2 === 0 ? "green" : "blue";
+                // What a user runs: `npm run release` (`-- --app a1` on a stack of several apps,
+                // which updates that app alone), onto the idle colour, with a new image each time.
+                const key = released ?? "";
+                const [live, blue, green] = images[key] ?? ["blue", "bluegreen-sample:1", "bluegreen-sample:1"];
+                const next = live === "blue" ? "green" : "blue";
                 const image = `bluegreen-sample:${i % 2 === 0 ? 2 : 1}`;
-                if (released === undefined) {
-                    await t.setConfig({ [`${next}Image`]: image, liveColor: next });
-                } else {
-                    const [, blue, green] = images[released] ?? ["blue", "bluegreen-sample:1", "bluegreen-sample:1"];
-                    images[released] = next === "green" ? [next, blue, image] : [next, image, green];
-                    writeApps(t, appsConfig(size, options.publicPort, images));
-                }
+                images[key] = next === "green" ? [next, blue, image] : [next, image, green];
+                const app = released ? ["--app", released] : [];
                 emptySeconds.push(timed("pulumi", up, empty.dir, empty.env));
-                releaseSeconds.push(timed("pulumi", up, t.workDir, env));
+                releaseSeconds.push(timed("npm", ["run", "--silent", "release", "--", ...app, image], t.workDir, env));
                 switchMs.push(lastSwitchMs(t, env, released ? `${t.name}-${released}` : t.name));
             }
+            // The same stack's plain `pulumi up` with nothing to change: what any untargeted update costs.
+            const fullUpSeconds = timed("pulumi", up, t.workDir, env);
             const results = await Promise.all(load);
             const nginxMemory = (
                 await dockerOk(["stats", "--no-stream", "--format", "{{.MemUsage}}", `${t.name}-proxy`])
@@ -143,6 +147,7 @@ export async function runAppsBench(options: {
                 requests: results.reduce((n, r) => n + r.total, 0),
                 failed: results.reduce((n, r) => n + r.failed, 0),
                 growSeconds,
+                fullUpSeconds,
             };
             log(
                 `${size} app(s): release ${median(releaseSeconds).toFixed(2)} s (empty up ${median(emptySeconds).toFixed(2)} s), ` +
@@ -167,19 +172,20 @@ export function appsTable(result: AppsResult): string {
     const ratio = (row: AppsRow) => median(row.releaseSeconds) / median(row.emptySeconds);
     const single = result.rows.find((r) => r.apps === 1);
     const lines = [
-        "| apps | release `pulumi up` (median) | empty program's `pulumi up` | release / empty | vs 1 app | switch p50 (ms) | nginx memory | requests | failed | grow to this size |",
-        "| ---- | ---------------------------- | --------------------------- | --------------- | ------- | --------------- | ------------ | -------- | ------ | ----------------- |",
+        "| apps | `npm run release` (median) | empty program's `pulumi up` | release / empty | vs 1 app | switch p50 (ms) | nginx memory | requests | failed | plain `pulumi up`, no change | grow to this size |",
+        "| ---- | -------------------------- | --------------------------- | --------------- | ------- | --------------- | ------------ | -------- | ------ | ---------------------------- | ----------------- |",
         ...result.rows.map(
             (r) =>
                 `| ${r.apps} | ${median(r.releaseSeconds).toFixed(2)} s | ${median(r.emptySeconds).toFixed(2)} s | ` +
                 `${ratio(r).toFixed(2)}x | ${single ? `${(ratio(r) / ratio(single)).toFixed(2)}x` : "-"} | ` +
-                `${median(r.switchMs)} | ${r.nginxMemory} | ${r.requests} | ${r.failed} | ${r.growSeconds.toFixed(0)} s |`,
+                `${median(r.switchMs)} | ${r.nginxMemory} | ${r.requests} | ${r.failed} | ${r.fullUpSeconds.toFixed(2)} s | ${r.growSeconds.toFixed(0)} s |`,
         ),
     ];
     return [
         ...lines,
         "",
-        `Engine: ${result.engine}. ${result.releasesPerSize} releases per size, each timed beside an empty program's ` +
+        `Engine: ${result.engine}. ${result.releasesPerSize} releases per size (\`npm run release\`, with \`--app a1\` ` +
+            "beyond one app: an update targeted at that app), each timed beside an empty program's " +
             '`pulumi up` in the same round; "vs 1 app" compares the release/empty ratios, so drift between rows ' +
             "cancels. Load during the releases: GET on every app (the stack's own at 20 rps, each other app 5 rps, " +
             "by its Host header), POST at 20 rps on the released app, one keep-alive connection each (Debian's hey). " +

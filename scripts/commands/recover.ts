@@ -29,7 +29,7 @@ export async function recover(app?: string): Promise<number> {
     }
     await clearPending(stack);
     await stopAnswersLog(stack);
-    return up(stack);
+    return up(stack, {}, "stack");
 }
 
 /** Operations the killed update left pending: what it created but did not record goes, then the list. */

@@ -103,6 +103,22 @@ describe("the stack program with several apps (bluegreen:apps, --app)", function
         assert.match((await get("/api/__bluegreen/version", "app.test")).body, /^[0-9a-f]{12} green$/m);
     });
 
+    it("updates only the helper's app: another app's pending change waits for a plain pulumi up", async () => {
+        runPulumi(t, "config", "set", "bluegreen:maintenance", "on");
+        const rollback = cli("rollback", "--app", "api");
+        assert.match(rollback, /^only api is updated; /m);
+        assert.match(
+            rollback,
+            new RegExp(`--target urn:pulumi:${t.name}::bluegreen::bluegreen:index:App::${t.name}-api `),
+        );
+        assert.match(await body("/api/x", "app.test"), /^200 version=2 /);
+        assert.match(await body("/"), /^200 version=1 /, "the own app's pending maintenance is not applied");
+        await t.stack.up();
+        assert.strictEqual((await get("/")).status, 503, "a plain pulumi up applies it");
+        assert.match(cli("maintenance", "off"), /^only the stack's own app is updated; /m);
+        assert.match(await body("/"), /^200 version=1 /);
+    });
+
     it("says in one line which apps there are when --app names none of them", () => {
         const result = runCli(t, "release", "--app", "nope", "bluegreen-sample:2");
         assert.strictEqual(result.code, 2);
