@@ -18,7 +18,7 @@ export interface AcmeAgentArgs {
     /** Maps the agent's image and container to resources. */
     readonly engine: Engine;
     readonly settings: pulumi.Input<AcmeSettings>;
-    /** The names to certify (`tlsHostnames`). */
+    /** The names to certify (`tlsHostnames`, then the apps' hosts). */
     readonly domains: pulumi.Input<string[]>;
     /** The proxy's container (name and ID): the agent shares its network and PID namespaces. */
     readonly proxy: { readonly name: string; readonly containerId: pulumi.Input<string> };
@@ -70,12 +70,31 @@ export class AcmeAgent extends pulumi.ComponentResource {
         this.registerOutputs({ containerId: this.container.containerId });
     }
 
-    /** Waits, after `after` (the proxy switch), until nginx serves a certificate from the directory. */
-    public waitIssued(after: pulumi.Resource): AcmeGate {
-        return this.gate("issued", ACME_ISSUE_TIMEOUT_SECONDS, [after]);
+    /**
+     * Waits, after `after` (every app's proxy switch), until nginx serves a certificate from the
+     * directory: one gate for all the apps of the proxy, made at the first call.
+     */
+    public waitIssued(after: Promise<pulumi.Resource[]>): AcmeGate {
+        this.issued ??= this.gate("issued", ACME_ISSUE_TIMEOUT_SECONDS, after);
+        return this.issued;
     }
 
-    private gate(wait: "ready" | "issued", timeoutSeconds: number, after: pulumi.Resource[]): AcmeGate {
+    private issued?: AcmeGate;
+
+    /** The names the certificate covers. */
+    public get domains(): pulumi.Output<string[]> {
+        return pulumi.output(this.args.domains);
+    }
+
+    private gate(
+        wait: "ready" | "issued",
+        timeoutSeconds: number,
+        after: pulumi.Resource[] | Promise<pulumi.Resource[]>,
+    ): AcmeGate {
+        const dependsOn: Promise<pulumi.Resource[]> = Promise.resolve(after).then((a) => [
+            this.container.resource,
+            ...a,
+        ]);
         return new AcmeGate(
             `${this.resourceName}-${wait}`,
             {
@@ -86,7 +105,7 @@ export class AcmeAgent extends pulumi.ComponentResource {
                 directory: pulumi.output(this.args.settings).apply((a) => a.directory),
                 timeoutSeconds,
             },
-            { parent: this, dependsOn: [this.container.resource, ...after] },
+            { parent: this, dependsOn },
         );
     }
 }

@@ -3,7 +3,9 @@
 import * as pulumi from "./sdk";
 import { argsReader, isPlain, oneLine, secretLogins, type Validated } from "./args";
 import { otherColor } from "./core/color";
+import { parseAppCertificate } from "./core/appCertificate";
 import { AppSettings, imageOf, parseAppSettings, portOf } from "./core/appSettings";
+import type { TlsMaterial } from "./core/certificates";
 import { prefixPath } from "./core/routing";
 import { appEndpoint } from "./core/site";
 import { loopbackUrl } from "./core/names";
@@ -110,6 +112,14 @@ export interface AppArgs {
     readonly pathPrefix?: pulumi.Input<string>;
     /** Take `pathPrefix` off the path before the app sees it (sent as X-Forwarded-Prefix). Default true. */
     readonly stripPathPrefix?: pulumi.Input<boolean>;
+    /**
+     * A certificate chain (PEM, the server's certificate first) for this app's `hosts`, served for
+     * them by SNI on the Proxy's HTTPS listener instead of the Proxy's certificate. It must cover
+     * every host; needs `tlsKey`, `hosts` and HTTPS on the Proxy. Default none: the Proxy's.
+     */
+    readonly tlsCertificate?: pulumi.Input<string>;
+    /** The key of `tlsCertificate` (PEM); pass it as a secret. Kept out of logs and outputs. Default none. */
+    readonly tlsKey?: pulumi.Input<string>;
     /** The maintenance page's text (letters, digits, spaces and . , : ! ? ' ( ) / @ & + -). Default "Down for maintenance, back soon." */
     readonly maintenanceMessage?: pulumi.Input<string>;
 }
@@ -166,15 +176,17 @@ export class App extends pulumi.ComponentResource {
             },
             appPort: parsed.output.apply((x) => x.appPort),
         });
+        const p = proxy.settings;
+        const own = ownCertificate(name, args, parsed.output, p);
         // Whether the switch records its routes: the app claims hosts or a prefix, or shares the proxy.
         const routed = proxy.apps.join(
             name,
             parsed.output.apply((x) => x.route),
             parsed.known?.route,
+            own.apply((m) => m !== undefined),
         );
-        // Every child waits for the check against the other apps: a conflict touches nothing.
-        const s = pulumi.all([parsed.output, routed]).apply(([x]) => x);
-        const p = proxy.settings;
+        // Every child waits for the checks against the other apps and of the certificate: a refusal touches nothing.
+        const s = pulumi.all([parsed.output, routed, own]).apply(([x]) => x);
         const get = <K extends keyof AppSettings>(key: K) => s.apply((x) => x[key]);
         // How the guard, the switch's confirmation and the health gates reach nginx (the app's routes).
         const nginxAt = pulumi
@@ -227,7 +239,7 @@ export class App extends pulumi.ComponentResource {
         if (args.smokeTest !== undefined) {
             gates.push(smokeTest(this, name, proxy, s, slots, gates));
         }
-        const proxySwitch = new ProxySwitch(`${name}-switch`, switchArgs(name, s, p, placement, nginxAt, routed), {
+        const proxySwitch = new ProxySwitch(`${name}-switch`, switchArgs(name, s, p, placement, nginxAt, routed, own), {
             parent: this,
             // One switch at a time per proxy: each rewrites nginx's config from what the others recorded.
             dependsOn: [...gates, ...(proxy.acme ? [proxy.acme.ready] : []), ...proxy.apps.switchesSoFar()],
@@ -251,10 +263,14 @@ export class App extends pulumi.ComponentResource {
         this.canary = proxySwitch.canary.apply((c) => (c ? `${c.percent}% of clients to ${c.color}` : "off"));
         this.verification = pulumi.all([proxySwitch.verified, s]).apply(([v, x]) => verificationText(v, x));
         warnIfNotJudged(proxySwitch, this);
-        // With ACME, what the agent holds after the switch; it renews on its own from then on.
-        this.certificate = proxy.acme
-            ? issuedCertificate(proxy.acme.waitIssued(proxySwitch), p)
+        // The app's own certificate; else with ACME, what the agent holds after the switches (it
+        // renews on its own from then on); else the Proxy's.
+        const proxyCertificate = proxy.acme
+            ? issuedCertificate(proxy.acme.waitIssued(proxy.apps.allSwitches()), proxy.acme.domains)
             : p.apply(givenCertificate);
+        this.certificate = pulumi
+            .all([own, proxyCertificate])
+            .apply(([m, given]): CertificateSummary | undefined => m?.info ?? given);
         this.engine = pulumi.output(proxy.engine.name);
 
         this.registerOutputs({
@@ -296,8 +312,15 @@ function attachedProxy(name: string, args: AppArgs): ProxyParts {
 function appSettings(name: string, args: AppArgs, proxy: ProxyParts): Validated<AppSettings> {
     const subject = componentSubject("App", name);
     oneLine(() => validateDockerName(subject.name("name"), name));
-    const rest: Omit<AppArgs, "proxy"> & { proxy?: unknown } = { ...args };
+    const rest: Omit<AppArgs, "proxy" | "tlsCertificate" | "tlsKey"> & {
+        proxy?: unknown;
+        tlsCertificate?: unknown;
+        tlsKey?: unknown;
+    } = { ...args };
     delete rest.proxy;
+    // The app's certificate is checked on its own (ownCertificate): its key stays out of the settings.
+    delete rest.tlsCertificate;
+    delete rest.tlsKey;
     const parse = (values: object, p: ProxySettings): AppSettings =>
         oneLine(() =>
             parseAppSettings(argsReader(values as Record<string, unknown>), subject, { ...p, subject: proxy.subject }),
@@ -360,11 +383,31 @@ function givenCertificate(p: ProxySettings): CertificateSummary | undefined {
 /** What the ACME agent holds once the update waited for it. */
 function issuedCertificate(
     issued: { issuer: pulumi.Output<string>; notAfter: pulumi.Output<string>; serial: pulumi.Output<string> },
-    p: pulumi.Output<ProxySettings>,
+    domains: pulumi.Output<string[]>,
 ): pulumi.Output<CertificateSummary | undefined> {
     return pulumi
-        .all([issued.issuer, issued.notAfter, issued.serial, p])
-        .apply(([issuer, notAfter, serial, ps]) => ({ issuer, notAfter, serial, names: ps.tls?.hostnames ?? [] }));
+        .all([issued.issuer, issued.notAfter, issued.serial, domains])
+        .apply(([issuer, notAfter, serial, names]) => ({ issuer, notAfter, serial, names }));
+}
+
+/**
+ * The app's own certificate and key (`tlsCertificate`, `tlsKey`), checked against its hosts and the
+ * Proxy's HTTPS; undefined when it has none. Not a secret itself (the key alone is, where it goes).
+ */
+function ownCertificate(
+    name: string,
+    args: AppArgs,
+    settings: pulumi.Output<AppSettings>,
+    p: pulumi.Output<ProxySettings>,
+): pulumi.Output<TlsMaterial | undefined> {
+    const subject = componentSubject("App", name);
+    return pulumi.unsecret(
+        pulumi
+            .all([args.tlsCertificate, args.tlsKey, settings, p])
+            .apply(([certificate, key, x, ps]) =>
+                oneLine(() => parseAppCertificate(certificate, key, x.route, ps.tls, subject, new Date())),
+            ),
+    );
 }
 
 /** When this program started: a verification that ended after it is this update's own. */

@@ -136,7 +136,9 @@ export class Proxy extends pulumi.ComponentResource {
                   },
                   { parent: this },
               );
-        // With ACME, an agent beside nginx (sharing its namespaces) holds the certificate.
+        const apps = new ProxyApps(name);
+        // With ACME, an agent beside nginx (sharing its namespaces) holds the certificate: for
+        // tlsHostnames and every app's host names but those of apps with a certificate of their own.
         const acme =
             args.tlsAcmeEmail !== undefined && container !== undefined
                 ? new AcmeAgent(
@@ -145,7 +147,9 @@ export class Proxy extends pulumi.ComponentResource {
                           name,
                           engine,
                           settings: settings.apply((s) => s.tls!.acme!),
-                          domains: settings.apply((s) => s.tls!.hostnames),
+                          domains: pulumi
+                              .all([settings, apps.hostsToCertify()])
+                              .apply(([s, hosts]) => [...new Set([...s.tls!.hostnames, ...hosts])]),
                           proxy: { name: container.containerName, containerId: container.container.containerId },
                           network: network.name,
                       },
@@ -167,7 +171,7 @@ export class Proxy extends pulumi.ComponentResource {
             known: validated.known,
             network,
             acme,
-            apps: new ProxyApps(name),
+            apps,
             attach:
                 container !== undefined
                     ? (app) =>

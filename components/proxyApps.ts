@@ -10,6 +10,8 @@ import { routeConflict, type RouteClaim } from "./core/routing";
 interface Joined {
     readonly name: string;
     readonly route: pulumi.Output<RouteSettings>;
+    /** Whether it brings a certificate of its own for its hosts. */
+    readonly ownCertificate: pulumi.Output<boolean>;
 }
 
 export class ProxyApps {
@@ -34,7 +36,12 @@ export class ProxyApps {
      * (the error comes from the App's constructor), else once they resolve. Returns whether the
      * app's switch records its routes: it claims hosts or a prefix, or shares the proxy.
      */
-    join(name: string, route: pulumi.Output<RouteSettings>, known?: RouteSettings): pulumi.Output<boolean> {
+    join(
+        name: string,
+        route: pulumi.Output<RouteSettings>,
+        known?: RouteSettings,
+        ownCertificate: pulumi.Output<boolean> = pulumi.output(false),
+    ): pulumi.Output<boolean> {
         if (this.sealed && this.joined.length > 0) {
             throw new pulumi.RunError(
                 `App ${JSON.stringify(name)}: create every App of the Proxy ${JSON.stringify(this.proxy)} in the ` +
@@ -48,7 +55,7 @@ export class ProxyApps {
                 throw new SettingError(`Proxy ${JSON.stringify(this.proxy)}: ${conflict}`);
             }
         }
-        this.joined.push({ name, route });
+        this.joined.push({ name, route, ownCertificate });
         const joined = pulumi.output(this.allJoined.then(() => true));
         return joined.apply(() =>
             pulumi.all(this.joined.map((j) => j.route)).apply((routes: RouteSettings[]) => {
@@ -69,6 +76,26 @@ export class ProxyApps {
 
     addSwitch(proxySwitch: pulumi.Resource): void {
         this.switches.push(proxySwitch);
+    }
+
+    /** Every app's switch, once all apps have joined: what waits for the last switch waits for these. */
+    allSwitches(): Promise<pulumi.Resource[]> {
+        return this.allJoined.then(() => [...this.switches]);
+    }
+
+    /** The exact host names of the apps that bring no certificate of their own, sorted: what ACME must cover. */
+    hostsToCertify(): pulumi.Output<string[]> {
+        return pulumi
+            .output(this.allJoined.then(() => true))
+            .apply(() =>
+                pulumi
+                    .all(this.joined.map((j) => pulumi.all([j.route, j.ownCertificate])))
+                    .apply((apps) =>
+                        [...new Set(apps.flatMap(([route, own]) => (own ? [] : route.hosts)))]
+                            .filter((host) => !host.startsWith("*."))
+                            .sort(),
+                    ),
+            );
     }
 }
 

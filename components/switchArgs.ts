@@ -4,6 +4,7 @@ import * as pulumi from "./sdk";
 import { ACME_AGENT_ADDRESS, ACME_BUNDLE_PATH } from "./acmeAgent";
 import { otherColor } from "./core/color";
 import type { AppSettings } from "./core/appSettings";
+import type { TlsMaterial } from "./core/certificates";
 import { EdgeOptions, filesDirOf, fingerprintFiles } from "./core/nginx";
 import { recordVersion } from "./core/nginx/apps";
 import type { ProxySettings } from "./core/proxySettings";
@@ -19,6 +20,7 @@ export function switchArgs(
     placement: Placement,
     nginxAt: pulumi.Output<Endpoint>,
     routed: pulumi.Output<boolean>,
+    own: pulumi.Output<TlsMaterial | undefined>,
 ): ProxySwitchArgs {
     const target = s.apply((x) => ({ color: x.liveColor, host: placement.host(x.liveColor), port: x.appPort }));
     const edge = pulumi.all([s, p]).apply(([x, ps]) => edgeOptions(x, ps, placement));
@@ -26,6 +28,8 @@ export function switchArgs(
     const material = p.apply((ps) => ps.tls?.material);
     // Only on a shared proxy: an app alone keeps the inputs (and the config) it had before.
     const route = pulumi.all([s, routed]).apply(([x, r]) => (r ? x.route : undefined));
+    // The app's own certificate: files named by its fingerprint, like the proxy's.
+    const hostTls = own.apply((m) => (m ? fingerprintFiles(m.fingerprint, filesDirOf(placement.confPath)) : undefined));
     return {
         ...placement.switchTarget,
         app: routed.apply((r) => (r ? app : undefined)),
@@ -34,14 +38,17 @@ export function switchArgs(
         host: target.host,
         port: target.port,
         configVersion: pulumi
-            .all([target, edge, route])
-            .apply(([t, e, r]) => recordVersion({ app, target: t, edge: e, swarm: routing, route: r })),
+            .all([target, edge, route, hostTls])
+            .apply(([t, e, r, h]) => recordVersion({ app, target: t, edge: e, swarm: routing, route: r, hostTls: h })),
         tls: edge.tls,
         maintenance: edge.maintenance,
         canary: edge.canary,
         tlsCertificate: material.apply((m) => m?.certificate),
         // A secret in state and previews; the provider writes it to a root-only file.
         tlsKey: material.apply((m) => (m ? pulumi.secret(m.key) : undefined)) as pulumi.Output<string | undefined>,
+        hostTls,
+        hostTlsCertificate: own.apply((m) => m?.certificate),
+        hostTlsKey: own.apply((m) => (m ? pulumi.secret(m.key) : undefined)) as pulumi.Output<string | undefined>,
         verification: s.apply((x) =>
             x.verification.seconds > 0
                 ? { ...x.verification, images: { blue: x.blueImage, green: x.greenImage } }

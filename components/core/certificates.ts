@@ -160,6 +160,7 @@ export function validateTls(
     hostnames: readonly string[],
     now: Date,
     name: (key: string) => string = (key) => `bluegreen:${key}`,
+    hostsKey = "tlsHostnames",
 ): TlsMaterial {
     const keys = { certificate: name("tlsCertificate"), key: name("tlsKey") };
     const chain = parseChain(keys.certificate, certificate);
@@ -183,7 +184,7 @@ export function validateTls(
         if (!covers(leaf, hostname)) {
             refuse(
                 keys.certificate,
-                `does not cover ${name("tlsHostnames")} entry ${hostname} (it covers ${info.names.join(", ") || "no names"})`,
+                `does not cover ${name(hostsKey)} entry ${hostname} (it covers ${info.names.join(", ") || "no names"})`,
             );
         }
     }

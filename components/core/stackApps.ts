@@ -1,8 +1,10 @@
 // The stack config's `apps` key: more apps behind the stack's one proxy, each an object of the
 // App's settings (`pulumi config set --path 'apps.api.greenImage' app:2`, `hosts` a list). The flat
 // keys (liveColor, blueImage, ...) keep meaning the stack's own app, named after the stack. Pure.
+import { parseAppCertificate } from "./appCertificate";
 import { AppSettings, parseAppSettings, ProxyFacts } from "./appSettings";
 import { ConfigError } from "./configError";
+import type { TlsSettings } from "./proxySettings";
 import type { SettingReader, Subject } from "./subject";
 
 /** An app's name under `apps`: it becomes `<stack>-<name>` in Docker names, so short and plain. */
@@ -85,4 +87,40 @@ export function parseStackApps(raw: string | undefined, proxy: ProxyFacts): Map<
         apps.set(name, parseAppSettings(read, subject, proxy));
     }
     return apps;
+}
+
+/**
+ * The apps' own certificates (`apps.<name>.tlsCertificate` and the secret `apps.<name>.tlsKey`),
+ * each checked for its app's hosts at `now`; `keySecret` says whether Pulumi holds `apps` as a
+ * secret (a nested `--secret` value makes it one).
+ */
+export function stackAppCertificates(
+    raw: string | undefined,
+    apps: ReadonlyMap<string, AppSettings>,
+    proxyTls: TlsSettings | undefined,
+    keySecret: boolean,
+    now: Date,
+): Map<string, { certificate: string; key: string }> {
+    const entries = JSON.parse(raw === undefined || raw.trim() === "" ? "{}" : raw) as Record<
+        string,
+        Record<string, unknown>
+    >;
+    const owned = new Map<string, { certificate: string; key: string }>();
+    for (const [name, app] of apps) {
+        const subject = appsSubject(name);
+        const text = (key: string) => asText(subject.name(key), entries[name]?.[key]);
+        const certificate = text("tlsCertificate");
+        const key = text("tlsKey");
+        if (key !== undefined && key !== "" && !keySecret) {
+            throw new ConfigError(
+                `${subject.name("tlsKey")} must be set as a secret: pulumi config set --secret --path ` +
+                    `'apps.${name}.tlsKey' -- "$(cat key.pem)"`,
+            );
+        }
+        const material = parseAppCertificate(certificate, key, app.route, proxyTls, subject, now);
+        if (material !== undefined) {
+            owned.set(name, { certificate: certificate!, key: key! });
+        }
+    }
+    return owned;
 }

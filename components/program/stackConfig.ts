@@ -4,6 +4,7 @@ import * as pulumi from "../sdk";
 import type { AppArgs } from "../app";
 import type { AppSettings } from "../core/appSettings";
 import { parseStack, StackSettings, validateStackName } from "../core/config";
+import { stackAppCertificates } from "../core/stackApps";
 import { ConfigError } from "../core/configError";
 import type { ProxyArgs } from "../proxy";
 
@@ -23,11 +24,12 @@ export interface StackConfig {
 /** Reads and validates the stack's config; a bad key stops the program with one line, before any resource. */
 export function readStackConfig(): StackConfig {
     const config = new pulumi.Config("bluegreen");
-    const read = (key: string) => (SECRET_KEYS.has(key) ? secretConfig(key) : config.get(key));
+    const read = (key: string) =>
+        SECRET_KEYS.has(key) ? secretConfig(key) : key === "apps" ? runtimeConfig().getConfig(APPS) : config.get(key);
     try {
         const stack = validateStackName(pulumi.getStack());
         const settings = parseStack(read);
-        return { stack, settings, ...stackArgs(settings, read) };
+        return { stack, settings, ...stackArgs(settings, read, runtimeConfig().isConfigSecret(APPS)) };
     } catch (err) {
         throw err instanceof ConfigError ? new pulumi.RunError(err.message) : err;
     }
@@ -37,6 +39,7 @@ export function readStackConfig(): StackConfig {
 export function stackArgs(
     stack: StackSettings,
     read: (key: string) => string | undefined,
+    appsSecret = false,
 ): Pick<StackConfig, "proxy" | "app" | "apps"> {
     const s = stack.proxy;
     // One secret for both: the proxy's image and the colours' then share a docker provider.
@@ -89,21 +92,30 @@ export function stackArgs(
         ...(a.route.pathPrefix !== "/" ? { pathPrefix: a.route.pathPrefix } : {}),
         ...(!a.route.stripPathPrefix ? { stripPathPrefix: false } : {}),
     });
+    // An app of `apps` may bring its own certificate for its hosts (the key a secret).
+    const owned = stackAppCertificates(read("apps"), stack.apps, s.tls, appsSecret, new Date());
+    const ownTls = (name: string) => {
+        const pair = owned.get(name);
+        return pair ? { tlsCertificate: pair.certificate, tlsKey: pulumi.secret(pair.key) } : {};
+    };
     return {
         proxy,
         ...(stack.main ? { app: app(stack.main) } : {}),
-        apps: [...stack.apps].map(([name, a]) => [name, app(a)]),
+        apps: [...stack.apps].map(([name, a]) => [name, { ...app(a), ...ownTls(name) }]),
     };
+}
+
+/** The `apps` key, read as Pulumi holds it: a nested `--secret` value (an app's tlsKey) makes it a secret. */
+const APPS = "bluegreen:apps";
+
+function runtimeConfig(): { getConfig(key: string): string | undefined; isConfigSecret(key: string): boolean } {
+    return require("@pulumi/pulumi/runtime/config");
 }
 
 /** A value that must be a secret (it holds passwords), read without the SDK's plain-read warning. */
 function secretConfig(key: string): string | undefined {
-    const runtimeConfig = require("@pulumi/pulumi/runtime/config") as {
-        getConfig(key: string): string | undefined;
-        isConfigSecret(key: string): boolean;
-    };
-    const value = runtimeConfig.getConfig(`bluegreen:${key}`);
-    if (value !== undefined && value !== "" && !runtimeConfig.isConfigSecret(`bluegreen:${key}`)) {
+    const value = runtimeConfig().getConfig(`bluegreen:${key}`);
+    if (value !== undefined && value !== "" && !runtimeConfig().isConfigSecret(`bluegreen:${key}`)) {
         const example = key === "tlsKey" ? `-- "$(cat key.pem)"` : `'<json>'`;
         throw new ConfigError(`bluegreen:${key} must be set as a secret: pulumi config set --secret ${key} ${example}`);
     }

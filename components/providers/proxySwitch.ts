@@ -9,6 +9,7 @@ import {
     appKey,
     type AppRecord,
     type AppRoute,
+    type HostTls,
     readRecords,
     recordVersion,
     renderApps,
@@ -58,6 +59,12 @@ export interface ProxySwitchInputs {
     readonly tlsCertificate?: string;
     /** The PEM key to install with `tls`: a secret, never returned as an output. */
     readonly tlsKey?: string;
+    /** The app's own certificate for its hosts (served by SNI): its files, named by its fingerprint. */
+    readonly hostTls?: HostTls;
+    /** The PEM chain to install at `hostTls.certificate` (not kept in state). */
+    readonly hostTlsCertificate?: string;
+    /** The PEM key to install at `hostTls.key`: a secret, never returned as an output. */
+    readonly hostTlsKey?: string;
     /** Maintenance mode: nginx answers 503 but for the health and version endpoints. */
     readonly maintenance?: Maintenance;
     /** A sticky share of clients to the idle colour. */
@@ -81,8 +88,11 @@ export interface VerificationOutcome {
     readonly at: string;
 }
 
+/** The certificates and keys: installed as files, never kept in state (the file names stand for them). */
+type PemInputs = "tlsCertificate" | "tlsKey" | "hostTlsCertificate" | "hostTlsKey";
+
 /** What the switch keeps in its state: its inputs less the certificate and key (their file names stay). */
-export type SwitchState = Omit<ProxySwitchInputs, "tlsCertificate" | "tlsKey"> & {
+export type SwitchState = Omit<ProxySwitchInputs, PemInputs> & {
     appliedAt: string;
     /** Validating and installing the config file, before anything moves. */
     prepareMs: number;
@@ -99,10 +109,12 @@ export type SwitchState = Omit<ProxySwitchInputs, "tlsCertificate" | "tlsKey"> &
 };
 
 /** The state kept: everything but the certificate and the key. */
-function stateOf(inputs: ProxySwitchInputs): Omit<ProxySwitchInputs, "tlsCertificate" | "tlsKey"> {
+function stateOf(inputs: ProxySwitchInputs): Omit<ProxySwitchInputs, PemInputs> {
     const kept = { ...inputs };
     delete kept.tlsCertificate;
     delete kept.tlsKey;
+    delete kept.hostTlsCertificate;
+    delete kept.hostTlsKey;
     return kept;
 }
 
@@ -258,7 +270,7 @@ export async function applySwitch(inputs: ProxySwitchInputs, previous?: SwitchSt
 
 /** What this switch serves, as its record in nginx's config (see core/nginx/apps.ts). */
 function switchRecord(
-    inputs: Omit<ProxySwitchInputs, "tlsCertificate" | "tlsKey" | "configVersion" | "proxyContainerId" | "publicUrl">,
+    inputs: Omit<ProxySwitchInputs, PemInputs | "configVersion" | "proxyContainerId" | "publicUrl">,
 ): AppRecord {
     return {
         app: inputs.app ?? appOfHost(inputs.host),
@@ -271,6 +283,7 @@ function switchRecord(
         },
         swarm: inputs.swarm,
         route: inputs.route,
+        hostTls: inputs.hostTls,
     };
 }
 
@@ -328,6 +341,7 @@ const INPUT_KEYS: (keyof SwitchState & keyof ProxySwitchInputs)[] = [
     "canary",
     "app",
     "route",
+    "hostTls",
 ];
 
 export const proxySwitchProvider: pulumi.dynamic.ResourceProvider = {

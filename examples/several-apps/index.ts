@@ -5,6 +5,11 @@
 //   pulumi config set --path 'apps.api.pathPrefix' /v1
 // Release one app: set its idle colour's image, flip its liveColor, pulumi up. The others, and
 // nginx's container, are not touched.
+// HTTPS (optional): the proxy's certificate, the default for every host,
+//   pulumi config set tlsCertificate -- "$(cat proxy.crt)"; pulumi config set --secret tlsKey -- "$(cat proxy.key)"
+// and an app's own for its hosts, served by SNI:
+//   pulumi config set --path 'appTls.api.certificate' -- "$(cat api.crt)"
+//   pulumi config set --secret --path 'appTls.api.key' -- "$(cat api.key)"
 import * as pulumi from "@pulumi/pulumi";
 import { App, Color, Proxy } from "bluegreen";
 
@@ -27,17 +32,26 @@ const stack = pulumi.getStack();
 const publicPort = config.getNumber("publicPort") ?? 8090;
 const apps = config.requireObject<Record<string, AppConfig>>("apps");
 
+// Certificates and keys, as secrets: an app's own, by app name.
+const appTls = config.getSecretObject<Record<string, { certificate: string; key: string }>>("appTls");
+const tlsKey = config.getSecret("tlsKey");
+
 // One nginx for every app (Docker objects `<name>-proxy`, `<name>-net`).
 const proxy = new Proxy(`${stack}-edge`, {
     publicPort,
     httpsPort: publicPort + 1,
     image: config.get("proxyImage") ?? "nginx:1.28.0",
+    ...(tlsKey !== undefined
+        ? { tlsCertificate: config.require("tlsCertificate"), tlsKey, tlsRedirect: config.getBoolean("tlsRedirect") }
+        : {}),
 });
 
 // Each app's two colours (`<stack>-<app>-blue`, `-green`) and the routes it claims on the proxy.
-const deployed = Object.entries(apps).map(
-    ([name, app]) => [name, new App(`${stack}-${name}`, { proxy, ...app })] as const,
-);
+const deployed = Object.entries(apps).map(([name, app]) => {
+    const own = appTls?.apply((all) => all[name]);
+    const tls = own ? { tlsCertificate: own.apply((t) => t?.certificate), tlsKey: own.apply((t) => t?.key) } : {};
+    return [name, new App(`${stack}-${name}`, { proxy, ...app, ...tls })] as const;
+});
 
 const each = <T>(of: (app: App) => pulumi.Output<T>) =>
     pulumi.all(Object.fromEntries(deployed.map(([name, app]) => [name, of(app)])));

@@ -14,11 +14,12 @@ import { assertNoLoss, underLoad } from "../support/load";
 import { curl, servedCertificate } from "../support/edge";
 import { removeCertFiles } from "../support/certs";
 import { Pebble, startPebble } from "../support/pebble";
-import { createTestStack, runCli, sampleConfig, TestStack } from "../support/stack";
+import { addApp, createTestStack, runCli, sampleConfig, TestStack } from "../support/stack";
 
 const PUBLIC_PORT = 18580;
 const HTTPS_PORT = PUBLIC_PORT + 3;
 const HOST = "app.test";
+const API_HOST = "api.test";
 /** Pebble's certificates last this long: the agent renews at a third left, about every 40 s. */
 const VALIDITY_SECONDS = 60;
 
@@ -79,6 +80,29 @@ describe("ACME certificates from a local ACME server (pebble), obtained and rene
         assert.strictEqual(status?.state, "issued");
         assert.strictEqual(status?.served, true);
         assert.match(servedCertificate(HTTPS_PORT).subject, /^CN ?= ?app\.test$/);
+    });
+
+    it("covers the host names of an app added to the proxy: one certificate for both, under HTTP load", async () => {
+        const proxyId = await dockerOk(["inspect", "--format", "{{.Id}}", `${t.name}-proxy`]);
+        addApp(t, "api", "bluegreen-sample:2", PUBLIC_PORT + 4, { "hosts[0]": API_HOST });
+        const { result, load } = await underLoad(`http://127.0.0.1:${PUBLIC_PORT}/`, 25, () => t.stack.up());
+        assertNoLoss(load);
+        assert.strictEqual(await dockerOk(["inspect", "--format", "{{.Id}}", `${t.name}-proxy`]), proxyId);
+        const apps = result.outputs.apps.value as Record<string, { certificate: { names: string[]; issuer: string } }>;
+        assert.deepStrictEqual(apps.api.certificate.names, [HOST, API_HOST]);
+        assert.match(apps.api.certificate.issuer, /Pebble/);
+        fs.writeFileSync(rootFile, await pebble.root());
+        const api = curl(
+            "--cacert",
+            rootFile,
+            "--resolve",
+            `${API_HOST}:${HTTPS_PORT}:127.0.0.1`,
+            `https://${API_HOST}:${HTTPS_PORT}/`,
+        );
+        assert.strictEqual(api.code, 0, `api.test's chain verifies: ${api.output}`);
+        assert.match(api.output, /^version=2 /, "api.test reaches the app that claims it");
+        assert.strictEqual(verified().code, 0, "app.test still verifies");
+        assert.match(verified().output, /^version=1 /);
     });
 
     it("renews on its own before expiry, with no pulumi up, under HTTPS load: 0 failed", async () => {

@@ -5,7 +5,7 @@ import * as assert from "assert";
 import { dockerOk } from "../../components/runtime/docker";
 import { routedClient } from "../support/routed";
 import { assertNoLoss, underLoad } from "../support/load";
-import { createTestStack, runCli, runPulumi, sampleConfig, setAppConfig, TestStack } from "../support/stack";
+import { addApp, createTestStack, runCli, runPulumi, sampleConfig, TestStack } from "../support/stack";
 
 const PUBLIC_PORT = 18180;
 const URL = `http://127.0.0.1:${PUBLIC_PORT}`;
@@ -42,15 +42,7 @@ describe("the stack program with several apps (bluegreen:apps, --app)", function
 
     it("adds an app of `apps` to a stack that served one: the preview names each app, no container of the first changes", async () => {
         const own = await ids(t.name);
-        setAppConfig(t, "api", {
-            liveColor: "blue",
-            blueImage: "bluegreen-sample:2",
-            greenImage: "bluegreen-sample:2",
-            bluePort: String(PUBLIC_PORT + 4),
-            greenPort: String(PUBLIC_PORT + 5),
-            pathPrefix: "/api",
-            "hosts[0]": "app.test",
-        });
+        addApp(t, "api", "bluegreen-sample:2", PUBLIC_PORT + 4, { pathPrefix: "/api", "hosts[0]": "app.test" });
         const preview = runCli(t, "preview");
         assert.strictEqual(preview.code, 0, preview.output);
         assert.match(preview.output, new RegExp(`^${t.name}: [^;]+; api: `, "m"));

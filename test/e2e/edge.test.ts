@@ -1,13 +1,14 @@
 // End to end at the edge: HTTPS from config (turned on later, releases and rollbacks under HTTPS
 // load, certificate rotation by reload, refusals), and maintenance mode on and off under load.
 import * as assert from "assert";
+import * as childProcess from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { dockerOk } from "../../components/runtime/docker";
 import { assertOnly503s, curl, fingerprintOf, servedCertificate } from "../support/edge";
 import { assertNoLoss, expectFailure, underLoad } from "../support/load";
 import { caSigned, Pair, removeCertFiles, selfSigned } from "../support/certs";
-import { createTestStack, runCli, runPulumi, sampleConfig, TestStack } from "../support/stack";
+import { addApp, createTestStack, runCli, runPulumi, sampleConfig, TestStack } from "../support/stack";
 
 const PUBLIC_PORT = 18480;
 const HTTPS_PORT = PUBLIC_PORT + 3;
@@ -204,5 +205,56 @@ describe("HTTPS and maintenance at the proxy (real nginx, Docker, Pulumi)", func
         assertOnly503s(off.load);
         assert.match(curl("-k", `${HTTPS_URL}/`).output, /^version=1 /);
         assert.match(curl(`${HTTP_URL}/`).output, /^version=1 /, "redirect off: HTTP serves too");
+    });
+
+    it("serves an app of `apps` its own certificate by SNI (key a secret, kept out of state); a plain key refused", async () => {
+        const api = selfSigned({ commonName: "api", names: ["DNS:api.test"] });
+        const set = (flags: string[], key: string, value: string) => {
+            const result = childProcess.spawnSync(
+                "pulumi",
+                [
+                    "config",
+                    "set",
+                    ...flags,
+                    "--stack",
+                    t.name,
+                    "--non-interactive",
+                    `bluegreen:apps.api.${key}`,
+                    "--",
+                    value,
+                ],
+                { cwd: t.workDir, env: { ...process.env, ...t.env }, encoding: "utf8" },
+            );
+            assert.strictEqual(result.status, 0, `${result.stdout}${result.stderr}`);
+        };
+        addApp(t, "api", "bluegreen-sample:2", PUBLIC_PORT + 4, { "hosts[0]": "api.test" });
+        set(["--path"], "tlsCertificate", api.certificate);
+        set(["--path"], "tlsKey", api.key);
+        const plain = runCli(t, "preview");
+        assert.notStrictEqual(plain.code, 0);
+        assert.match(
+            plain.output,
+            /bluegreen:apps\.api\.tlsKey must be set as a secret: pulumi config set --secret --path/,
+        );
+        assert.ok(!plain.output.includes(api.key.split("\n")[1]), "the key is never shown");
+        set(["--path", "--secret"], "tlsKey", api.key);
+        const ids = await containerIds();
+        const proxyCertificate = servedCertificate(HTTPS_PORT, "localhost").fingerprint;
+        const { load } = await underLoad(`${HTTPS_URL}/`, 20, () => t.stack.up());
+        assertNoLoss(load);
+        assert.deepStrictEqual(await containerIds(), ids, "the own app's containers and nginx's kept");
+        assert.strictEqual(servedCertificate(HTTPS_PORT, "api.test").fingerprint, fingerprintOf(api.certificate));
+        assert.strictEqual(servedCertificate(HTTPS_PORT, "localhost").fingerprint, proxyCertificate);
+        const answer = curl("-k", "--resolve", `api.test:${HTTPS_PORT}:127.0.0.1`, `https://api.test:${HTTPS_PORT}/`);
+        assert.match(answer.output, /^version=2 /);
+        const outputs = await t.stack.outputs();
+        assert.strictEqual(
+            (outputs.apps.value as Record<string, { certificate: { subject: string } }>).api.certificate.subject,
+            "CN=api",
+        );
+        assert.ok(!runPulumi(t, "stack", "export").output.includes(api.key.split("\n")[1]), "state holds it encrypted");
+        runPulumi(t, "config", "rm", "--path", "bluegreen:apps");
+        await t.stack.up();
+        assert.strictEqual(servedCertificate(HTTPS_PORT, "api.test").fingerprint, proxyCertificate);
     });
 });

@@ -8,6 +8,8 @@ import { Consumer, installExample } from "../support/consumer";
 import { routedClient } from "../support/routed";
 import { startLoad, type LoadResult } from "../support/hey";
 import { NO_APP_BODY } from "../../components/core/nginx/routes";
+import { removeCertFiles, selfSigned } from "../support/certs";
+import { curl, fingerprintOf, servedCertificate } from "../support/edge";
 
 const PUBLIC_PORT = 19480;
 const URL = `http://127.0.0.1:${PUBLIC_PORT}`;
@@ -85,6 +87,7 @@ describe("several apps behind one proxy (examples/several-apps)", function () {
             await docker(["network", "rm", `${stack}-edge-net`]);
             program.remove();
         }
+        removeCertFiles();
     });
 
     it("adds two apps to a proxy that served one, under load on the first: 0 failed, its containers kept", async () => {
@@ -236,6 +239,54 @@ describe("several apps behind one proxy (examples/several-apps)", function () {
         assert.strictEqual(await dockerOk(["exec", `${stack}-edge-proxy`, "cat", "/etc/nginx/nginx.conf"]), conf);
         program.run("pulumi", ["config", "rm", "--path", "apps.shop.hosts[2]", "--stack", stack]);
         program.run("pulumi", ["config", "rm", "--path", "apps.shop.pathPrefix", "--stack", stack]);
+    });
+
+    it("serves each host its app's own certificate by SNI, the proxy's elsewhere; refuses one that does not cover the hosts", async () => {
+        const proxyPair = selfSigned({ commonName: "edge", names: ["DNS:localhost", "DNS:app.test"] });
+        const shopPair = selfSigned({ commonName: "shop", names: ["DNS:shop.test", "DNS:*.shop.test"] });
+        const set = (flags: string[], key: string, value: string) =>
+            program.run("pulumi", ["config", "set", ...flags, "--stack", stack, key, "--", value]);
+        set([], "tlsCertificate", proxyPair.certificate);
+        set([], "tlsRedirect", "false"); // the load's clients send Host names no resolver knows
+        set(["--secret"], "tlsKey", proxyPair.key);
+        set(["--path"], "appTls.shop.certificate", shopPair.certificate);
+        set(["--secret", "--path"], "appTls.shop.key", shopPair.key);
+        const before = [await ids("web"), await ids("api"), await ids("shop"), await proxyId()];
+        const on = await underLoadOnAll(
+            [{ path: "/" }, { path: "/api/x", host: "app.test" }, { path: "/", host: "shop.test" }],
+            20,
+            async () => up(),
+        );
+        assertNoLossOnAll(on.load);
+        assert.deepStrictEqual([await ids("web"), await ids("api"), await ids("shop"), await proxyId()], before);
+        const https = PUBLIC_PORT + 1;
+        const served = (name: string) => servedCertificate(https, name).fingerprint;
+        assert.strictEqual(served("shop.test"), fingerprintOf(shopPair.certificate), "shop.test: shop's own");
+        assert.strictEqual(served("a.shop.test"), fingerprintOf(shopPair.certificate), "its wildcard too");
+        assert.strictEqual(served("app.test"), fingerprintOf(proxyPair.certificate), "api has none: the proxy's");
+        assert.strictEqual(
+            served("other.test"),
+            fingerprintOf(proxyPair.certificate),
+            "the default server: the proxy's",
+        );
+        const shopOverHttps = curl("-k", "--resolve", `shop.test:${https}:127.0.0.1`, `https://shop.test:${https}/`);
+        assert.match(shopOverHttps.output, /version=3 /);
+        const state = program.run("pulumi", ["stack", "export", "--stack", stack], 120000);
+        const keyLine = shopPair.key.split("\n").find((l) => l.length > 40)!;
+        assert.ok(!state.includes(keyLine.slice(0, 40)), "the app's key is not in the state as plain text");
+
+        // A certificate that does not cover the app's hosts: refused at preview, in one line.
+        set(["--path"], "appTls.api.certificate", shopPair.certificate);
+        set(["--secret", "--path"], "appTls.api.key", shopPair.key);
+        const preview = program.attempt("pulumi", ["preview", "--non-interactive", "--stack", stack]);
+        assert.notStrictEqual(preview.code, 0);
+        assert.match(
+            preview.output,
+            new RegExp(
+                `App "${stack}-api": tlsCertificate does not cover App "${stack}-api": hosts entry app\\.test \\(it covers shop\\.test, \\*\\.shop\\.test\\)`,
+            ),
+        );
+        program.run("pulumi", ["config", "rm", "--path", "appTls.api", "--stack", stack]);
     });
 
     it("takes an app off the proxy: its routes go, the others keep serving under load", async () => {

@@ -12,7 +12,7 @@ import { startLoad } from "../support/hey";
 import { TEST_ENGINE } from "../support/engine";
 import { assertOnlyStatus } from "../support/edge";
 import { harness, remoteDocker, remoteGet, remoteHost } from "../support/remote";
-import { createTestStack, runCli, runPulumi, sampleConfig, setAppConfig, TestStack } from "../support/stack";
+import { addApp, createTestStack, runCli, runPulumi, sampleConfig, TestStack } from "../support/stack";
 
 const PUBLIC_PORT = 18780;
 const URL = `http://127.0.0.1:${PUBLIC_PORT}`;
@@ -204,14 +204,7 @@ describe(`remote engine over SSH (${TEST_ENGINE})`, function () {
     });
 
     it("serves two apps from one proxy on the host: one joins, then is released, under load on both, 0 failed", async () => {
-        setAppConfig(t, "api", {
-            liveColor: "blue",
-            blueImage: "bluegreen-sample:1",
-            greenImage: "bluegreen-sample:1",
-            bluePort: String(PUBLIC_PORT + 4),
-            greenPort: String(PUBLIC_PORT + 5),
-            "hosts[0]": "api.test",
-        });
+        addApp(t, "api", "bluegreen-sample:1", PUBLIC_PORT + 4, { "hosts[0]": "api.test" });
         const apiLoad = () =>
             startLoad({
                 url: `${URL}/`,

@@ -11,13 +11,13 @@ export function curl(...args: string[]): { code: number; output: string } {
     return { code: result.status ?? 1, output: `${result.stdout}${result.stderr}` };
 }
 
-/** The certificate's subject and fingerprint as the HTTPS port presents it. */
-export function servedCertificate(port: number): { subject: string; fingerprint: string } {
+/** The certificate's subject and fingerprint as the HTTPS port presents it to a client asking for `name` (SNI). */
+export function servedCertificate(port: number, name = "localhost"): { subject: string; fingerprint: string } {
     const result = childProcess.spawnSync(
         "sh",
         [
             "-c",
-            `openssl s_client -connect 127.0.0.1:${port} -servername localhost </dev/null 2>/dev/null | openssl x509 -noout -subject -fingerprint -sha256`,
+            `openssl s_client -connect 127.0.0.1:${port} -servername ${name} </dev/null 2>/dev/null | openssl x509 -noout -subject -fingerprint -sha256`,
         ],
         { encoding: "utf8" },
     );

@@ -161,6 +161,27 @@ export function setAppConfig(t: TestStack, app: string, values: Record<string, s
     }
 }
 
+/**
+ * Adds the app `app` to `apps`: live on blue, both colours on `image`, preview ports `firstPort`
+ * and the next, and `extra` keys (paths like `hosts[0]`).
+ */
+export function addApp(
+    t: TestStack,
+    app: string,
+    image: string,
+    firstPort: number,
+    extra: Record<string, string> = {},
+): void {
+    setAppConfig(t, app, {
+        liveColor: "blue",
+        blueImage: image,
+        greenImage: image,
+        bluePort: String(firstPort),
+        greenPort: String(firstPort + 1),
+        ...extra,
+    });
+}
+
 /** Runs the pulumi CLI itself against a test stack (for output the Automation API does not give). */
 export function runPulumi(t: TestStack, ...args: string[]): { code: number; output: string } {
     const result = childProcess.spawnSync("pulumi", [...args, "--stack", t.name, "--non-interactive"], {

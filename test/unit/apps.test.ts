@@ -111,6 +111,48 @@ describe("several apps in one nginx config (core/nginx/apps.ts)", () => {
         assert.match(text.slice(https), /proxy_pass http:\/\/bluegreen_app_/);
     });
 
+    it("serves an app's own certificate on the servers of its hosts (SNI), the proxy's everywhere else", () => {
+        const own = {
+            certificate: "/etc/nginx/bluegreen-files/fedcba9876543210.crt",
+            key: "/etc/nginx/bluegreen-files/fedcba9876543210.key",
+        };
+        const { text } = renderApps([web, { ...api, hostTls: own }], { ...TLS, redirect: false });
+        const servers = text.split("\n    server {").slice(1);
+        const tlsOf = (name: string) => {
+            const server = servers.find((b) => b.includes("listen 443 ssl") && b.includes(`server_name ${name};`));
+            assert.ok(server, `an HTTPS server for ${name}`);
+            return /ssl_certificate (\S+);\n\s+ssl_certificate_key (\S+);/.exec(server)!.slice(1);
+        };
+        assert.deepStrictEqual(tlsOf("api.example.com"), [own.certificate, own.key]);
+        assert.deepStrictEqual(tlsOf("*.example.org"), [own.certificate, own.key]);
+        assert.deepStrictEqual(tlsOf("_"), [TLS.certificate, TLS.key], "the default server keeps the proxy's");
+        assert.notStrictEqual(
+            recordVersion({ ...api, hostTls: own }),
+            recordVersion(api),
+            "a new certificate is a new version",
+        );
+        assert.throws(
+            () =>
+                renderApps(
+                    [
+                        { ...api, hostTls: own },
+                        {
+                            ...web,
+                            app: "docs",
+                            route: { hosts: ["api.example.com"], pathPrefix: "/docs", stripPathPrefix: true },
+                            hostTls: { certificate: TLS.certificate, key: TLS.key },
+                        },
+                    ],
+                    TLS,
+                ),
+            /^Error: App "api" and App "docs" claim the same host with different certificates: a host has one certificate$/,
+        );
+        assert.throws(
+            () => renderApps([web, { ...api, hostTls: { certificate: "/etc/x.crt;\n", key: own.key } }], TLS),
+            /TLS file paths must be plain absolute paths/,
+        );
+    });
+
     it("serves maintenance per app, under its prefix, with its health path still proxied", () => {
         const down: AppRecord = { ...api, edge: { maintenance: { message: "Back soon.", healthPath: "/health" } } };
         const { text } = renderApps([web, down], undefined);

@@ -4,6 +4,8 @@
 import * as assert from "assert";
 import { parseStack } from "../../components/core/config";
 import { ConfigError } from "../../components/core/configError";
+import { stackAppCertificates } from "../../components/core/stackApps";
+import { removeCertFiles, selfSigned } from "../support/certs";
 
 const FLAT: Record<string, string> = {
     liveColor: "blue",
@@ -40,6 +42,8 @@ function rejects(values: Record<string, string | undefined>, apps: unknown, patt
 }
 
 describe("stack config with several apps (apps)", () => {
+    after(removeCertFiles);
+
     it("keeps the flat keys as the stack's own app, with no apps", () => {
         const s = parse(FLAT);
         assert.strictEqual(s.main?.liveColor, "blue");
@@ -92,6 +96,39 @@ describe("stack config with several apps (apps)", () => {
             FLAT,
             { api: { ...API, hosts: [{ x: 1 }] } },
             /^bluegreen:apps\.api\.hosts must be a string, a number, true\/false or a list of strings/,
+        );
+    });
+
+    it("takes an app's own certificate and secret key for its hosts, naming the key when it cannot", () => {
+        const pair = selfSigned({ names: ["DNS:api.example.com"] });
+        const proxyTls = { tlsCertificate: pair.certificate, tlsKey: pair.key, tlsHostnames: "api.example.com" };
+        const withTls = { api: { ...API, tlsCertificate: pair.certificate, tlsKey: pair.key } };
+        const own = (apps: unknown, secret = true, values: Record<string, string> = { ...FLAT, ...proxyTls }) => {
+            const raw = JSON.stringify(apps);
+            const stack = parseStack((key) => (key === "apps" ? raw : values[key]));
+            return stackAppCertificates(raw, stack.apps, stack.proxy.tls, secret, new Date());
+        };
+        assert.deepStrictEqual(own(withTls).get("api"), { certificate: pair.certificate, key: pair.key });
+        assert.strictEqual(own({ api: API }).size, 0, "none: the proxy's");
+        const refused = (run: () => unknown, pattern: RegExp) =>
+            assert.throws(run, (err: unknown) => {
+                assert.ok(err instanceof ConfigError, String(err));
+                assert.match(err.message, pattern);
+                assert.ok(!err.message.includes(pair.key.split("\n")[1]), "never the key");
+                return true;
+            });
+        refused(
+            () => own(withTls, false),
+            /^bluegreen:apps\.api\.tlsKey must be set as a secret: pulumi config set --secret --path 'apps\.api\.tlsKey'/,
+        );
+        refused(
+            () => own({ api: { ...withTls.api, hosts: ["other.example.com"] } }),
+            /^bluegreen:apps\.api\.tlsCertificate does not cover bluegreen:apps\.api\.hosts entry other\.example\.com/,
+        );
+        refused(() => own(withTls, true, FLAT), /^bluegreen:apps\.api\.tlsCertificate needs HTTPS on the Proxy/);
+        refused(
+            () => own({ api: { ...API, tlsKey: pair.key } }),
+            /^bluegreen:apps\.api\.tlsCertificate is missing: set tlsCertificate and tlsKey together/,
         );
     });
 

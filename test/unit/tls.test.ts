@@ -6,6 +6,9 @@ import { X509Certificate } from "crypto";
 import { parseSettings } from "../../components/core/config";
 import { ConfigError } from "../../components/core/configError";
 import { validateTls } from "../../components/core/certificates";
+import { parseAppCertificate } from "../../components/core/appCertificate";
+import type { TlsSettings } from "../../components/core/proxySettings";
+import { componentSubject } from "../../components/core/subject";
 import { caSigned, encrypted, Pair, removeCertFiles, selfSigned } from "../support/certs";
 import { prng } from "../support/prng";
 
@@ -113,6 +116,58 @@ describe("TLS certificate and key validation", function () {
             "",
         );
         refusal(() => validateTls(ec.certificate, ec.key, ["127.0.0.2"], now()), "tlsCertificate", "");
+    });
+
+    it("takes an App's own certificate for its hosts (wildcards too), and says what it needs when it cannot", () => {
+        const app = componentSubject("App", "api");
+        const route = (hosts: string[]) => ({ hosts, pathPrefix: "/", stripPathPrefix: true });
+        const proxyTls = { source: "certificate" as const, hostnames: [], redirect: false };
+        const parse = (cert: string | undefined, key: string | undefined, hosts: string[], p?: TlsSettings) =>
+            parseAppCertificate(cert, key, route(hosts), p, app, now());
+        const name = /^App "api": /;
+        assert.strictEqual(parse(undefined, undefined, ["app.test"], proxyTls), undefined);
+        assert.deepStrictEqual(parse(ec.certificate, ec.key, ["app.test", "localhost"], proxyTls)?.info.names, [
+            "localhost",
+            "app.test",
+            "127.0.0.1",
+        ]);
+        assert.ok(parse(wildcard.certificate, wildcard.key, ["*.example.test", "a.example.test"], proxyTls));
+        const fail = (run: () => unknown, secret = "") => refusal(run, name, secret);
+        assert.match(
+            fail(() => parse(ec.certificate, ec.key, ["other.test"], proxyTls), ec.key),
+            /^App "api": tlsCertificate does not cover App "api": hosts entry other\.test /,
+        );
+        assert.match(
+            fail(() => parse(ec.certificate, ec.key, ["*.example.test"], proxyTls), ec.key),
+            /does not cover App "api": hosts entry \*\.example\.test/,
+        );
+        assert.match(
+            fail(() => parse(ec.certificate, undefined, ["app.test"], proxyTls)),
+            /: tlsKey is missing: /,
+        );
+        assert.match(
+            fail(() => parse(undefined, ec.key, ["app.test"], proxyTls), ec.key),
+            /: tlsCertificate is missing: /,
+        );
+        assert.match(
+            fail(() => parse(ec.certificate, ec.key, ["app.test"])),
+            /needs HTTPS on the Proxy/,
+        );
+        assert.match(
+            fail(() => parse(ec.certificate, ec.key, [], proxyTls), ec.key),
+            /: tlsCertificate needs hosts: /,
+        );
+        assert.match(
+            fail(() => parse(other.certificate, ec.key, ["app.test"], proxyTls), ec.key),
+            /: tlsKey does not match /,
+        );
+        const acme = { ...proxyTls, source: "acme" as const, hostnames: ["proxy.test"] };
+        assert.strictEqual(parse(undefined, undefined, ["app.test"], acme), undefined, "ACME covers an exact host");
+        assert.match(
+            fail(() => parse(undefined, undefined, ["*.example.test"], acme)),
+            /^App "api": hosts entry \*\.example\.test needs a certificate of the App's own .*cannot cover a wildcard/,
+        );
+        assert.ok(parse(wildcard.certificate, wildcard.key, ["*.example.test"], acme), "unless it brings one");
     });
 
     it("refuses 600 generated damaged certificates: truncated, flipped, padded, mixed up", () => {

@@ -32,6 +32,14 @@ export interface AppRecord {
     readonly swarm?: SwarmRouting;
     /** On a shared proxy, the requests it takes; absent: every request, the app alone on its proxy. */
     readonly route?: AppRoute;
+    /** The app's own certificate and key files, served for its hosts by SNI; absent: the proxy's. */
+    readonly hostTls?: HostTls;
+}
+
+/** Where an app's own certificate chain and key are in the proxy (files named by their fingerprint). */
+export interface HostTls {
+    readonly certificate: string;
+    readonly key: string;
 }
 
 const RECORD_LINE = /^# bluegreen-app ([A-Za-z0-9+/=]+)$/gm;
@@ -147,7 +155,7 @@ function servers(claims: readonly Claim[], tls: Tls | undefined): string {
         return routeServers(claims, { head: http, claimLocations: full });
     }
     const https: ServerShape<Claim> = {
-        head: (d) => (tls.redirect ? "" : http(d)) + tlsListener(tls, d),
+        head: (d, claimsOfServer) => (tls.redirect ? "" : http(d)) + tlsListener(serverTls(tls, claimsOfServer), d),
         claimLocations: full,
         common: tls.redirect ? "" : challenge,
     };
@@ -168,6 +176,22 @@ function servers(claims: readonly Claim[], tls: Tls | undefined): string {
         fallback: () => redirectLocation(tls),
     };
     return routeServers(claims, redirecting) + routeServers(claims, https);
+}
+
+/** The TLS of one host's server: the certificate of the app claiming it that brings one, else the proxy's. */
+function serverTls(tls: Tls, claims: readonly Claim[]): Tls {
+    const own = claims.filter((c) => c.record.hostTls !== undefined);
+    if (own.length === 0) {
+        return tls;
+    }
+    const [first] = own;
+    const other = own.find((c) => c.record.hostTls!.certificate !== first.record.hostTls!.certificate);
+    if (other !== undefined) {
+        throw new Error(
+            `${first.app} and ${other.app} claim the same host with different certificates: a host has one certificate`,
+        );
+    }
+    return { ...tls, certificate: first.record.hostTls!.certificate, key: first.record.hostTls!.key };
 }
 
 /** JSON with keys in a fixed order and undefined members left out: the same record, the same text. */

@@ -85,16 +85,17 @@ export interface TlsInstall {
     readonly tls?: Tls;
     readonly tlsCertificate?: string;
     readonly tlsKey?: string;
+    /** The switching app's own certificate: where it goes, its chain and its key. */
+    readonly hostTls?: { readonly certificate: string; readonly key: string };
+    readonly hostTlsCertificate?: string;
+    readonly hostTlsKey?: string;
 }
 
-/** The certificate and key files from config that a config with TLS reads (an ACME agent writes its own). */
+/**
+ * The certificate and key files from config that a config with TLS reads: the proxy's (an ACME
+ * agent writes its own) and the switching app's own (the other apps' are in place already).
+ */
 export function tlsBundle(inputs: TlsInstall, conf: string): BundleFile[] {
-    if (inputs.tls === undefined || inputs.tls.acmeChallenge !== undefined) {
-        return [];
-    }
-    if (!inputs.tlsCertificate || !inputs.tlsKey) {
-        throw new Error("proxy switch: TLS is on but the certificate or key did not reach the provider");
-    }
     const dir = filesDirOf(conf);
     const name = (path: string) => {
         if (!path.startsWith(`${dir}/`)) {
@@ -102,8 +103,19 @@ export function tlsBundle(inputs: TlsInstall, conf: string): BundleFile[] {
         }
         return path.slice(dir.length + 1);
     };
+    const pair = (files: { certificate: string; key: string }, certificate?: string, key?: string) => {
+        if (!certificate || !key) {
+            throw new Error("proxy switch: TLS is on but the certificate or key did not reach the provider");
+        }
+        return [
+            { name: name(files.certificate), content: certificate },
+            { name: name(files.key), content: key },
+        ];
+    };
     return [
-        { name: name(inputs.tls.certificate), content: inputs.tlsCertificate },
-        { name: name(inputs.tls.key), content: inputs.tlsKey },
+        ...(inputs.tls === undefined || inputs.tls.acmeChallenge !== undefined
+            ? []
+            : pair(inputs.tls, inputs.tlsCertificate, inputs.tlsKey)),
+        ...(inputs.hostTls === undefined ? [] : pair(inputs.hostTls, inputs.hostTlsCertificate, inputs.hostTlsKey)),
     ];
 }

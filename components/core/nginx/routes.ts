@@ -30,8 +30,8 @@ export function prefixMatches(prefix: string): string[] {
 
 /** How each server of a listener is made. */
 export interface ServerShape<C extends RouteClaim> {
-    /** The directives a server opens with: its `listen` lines (`default_server` on the catch-all), TLS. */
-    head(defaultServer: boolean): string;
+    /** The directives a server opens with: its `listen` lines (`default_server` on the catch-all), TLS (per its claims). */
+    head(defaultServer: boolean, claims: readonly C[]): string;
     /** The locations that serve one claim (see prefixMatches). */
     claimLocations(claim: C): string;
     /** Locations every server has besides its claims' (e.g. the ACME challenge). Default none. */
@@ -56,7 +56,7 @@ export function routeServers<C extends RouteClaim>(claims: readonly C[], shape: 
         const rootClaimed = claimsOfServer.some((c) => c.pathPrefix === "/");
         return `
     server {
-${shape.head(names === "_")}        server_name ${names};
+${shape.head(names === "_", claimsOfServer)}        server_name ${names};
 ${claimsOfServer.map((c) => shape.claimLocations(c)).join("")}${shape.common ?? ""}${fallback(rootClaimed)}    }
 `;
     };
