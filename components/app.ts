@@ -120,6 +120,8 @@ export interface AppArgs {
     readonly tlsCertificate?: pulumi.Input<string>;
     /** The key of `tlsCertificate` (PEM); pass it as a secret. Kept out of logs and outputs. Default none. */
     readonly tlsKey?: pulumi.Input<string>;
+    /** With HTTPS on the Proxy, answer this app's plain HTTP with a 301 to HTTPS. Default: the Proxy's `tlsRedirect`. */
+    readonly tlsRedirect?: pulumi.Input<boolean>;
     /** The maintenance page's text (letters, digits, spaces and . , : ! ? ' ( ) / @ & + -). Default "Down for maintenance, back soon." */
     readonly maintenanceMessage?: pulumi.Input<string>;
 }

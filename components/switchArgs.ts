@@ -77,7 +77,7 @@ export function edgeOptions(
                                 key: ACME_BUNDLE_PATH,
                                 acmeChallenge: ACME_AGENT_ADDRESS,
                             }),
-                      redirect: p.tls.redirect,
+                      redirect: s.tlsRedirect ?? p.tls.redirect,
                       httpsPort: p.httpsPort,
                   },
               }

@@ -49,6 +49,8 @@ export interface AppSettings {
     readonly verification: VerificationSettings;
     /** Which requests the app takes on a proxy shared with other apps. */
     readonly route: RouteSettings;
+    /** With HTTPS, answer this app's plain HTTP with a 301 to HTTPS; undefined: as the proxy does. */
+    readonly tlsRedirect?: boolean;
 }
 
 export interface RouteSettings {
@@ -132,6 +134,7 @@ export function parseAppSettings(read: SettingReader, subject: Subject, proxy: P
     };
     const smokeTest = read("smokeTest");
     const registryAuth = read("registryAuth");
+    const redirect = read("tlsRedirect");
     const settings: AppSettings = {
         liveColor: validateColor(n("liveColor"), required("liveColor", "one of: blue, green")),
         blueImage: validateImage(n("blueImage"), required("blueImage", IMAGE_ALLOWED)),
@@ -163,6 +166,9 @@ export function parseAppSettings(read: SettingReader, subject: Subject, proxy: P
         canaryPercent: validateInteger(n("canaryPercent"), orDefault("canaryPercent"), 0, 100),
         verification: parseVerification(read, subject),
         route: parseRoute(read, subject, proxy),
+        ...(redirect === undefined || redirect === ""
+            ? {}
+            : { tlsRedirect: validateSwitch(n("tlsRedirect"), redirect) }),
     };
     assertDistinctPorts(settings, subject, proxy);
     return settings;

@@ -98,10 +98,12 @@ export function stackArgs(
         const pair = owned.get(name);
         return pair ? { tlsCertificate: pair.certificate, tlsKey: pulumi.secret(pair.key) } : {};
     };
+    // The flat tlsRedirect is the proxy's; an app of `apps` may set its own.
+    const redirect = (a: AppSettings) => (a.tlsRedirect !== undefined ? { tlsRedirect: a.tlsRedirect } : {});
     return {
         proxy,
         ...(stack.main ? { app: app(stack.main) } : {}),
-        apps: [...stack.apps].map(([name, a]) => [name, { ...app(a), ...ownTls(name) }]),
+        apps: [...stack.apps].map(([name, a]) => [name, { ...app(a), ...ownTls(name), ...redirect(a) }]),
     };
 }
 

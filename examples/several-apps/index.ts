@@ -25,6 +25,8 @@ interface AppConfig {
     readonly pathPrefix?: string;
     readonly stripPathPrefix?: boolean;
     readonly maintenance?: boolean;
+    /** With HTTPS: this app's plain HTTP answered with a 301 to HTTPS (default: the proxy's tlsRedirect). */
+    readonly tlsRedirect?: boolean;
 }
 
 const config = new pulumi.Config();

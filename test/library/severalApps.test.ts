@@ -241,7 +241,7 @@ describe("several apps behind one proxy (examples/several-apps)", function () {
         program.run("pulumi", ["config", "rm", "--path", "apps.shop.pathPrefix", "--stack", stack]);
     });
 
-    it("serves each host its app's own certificate by SNI, the proxy's elsewhere; refuses one that does not cover the hosts", async () => {
+    it("serves each host its app's own certificate by SNI, the proxy's elsewhere, HTTP to HTTPS per app; refuses a certificate that does not cover the hosts", async () => {
         const proxyPair = selfSigned({ commonName: "edge", names: ["DNS:localhost", "DNS:app.test"] });
         const shopPair = selfSigned({ commonName: "shop", names: ["DNS:shop.test", "DNS:*.shop.test"] });
         const set = (flags: string[], key: string, value: string) =>
@@ -274,6 +274,15 @@ describe("several apps behind one proxy (examples/several-apps)", function () {
         const state = program.run("pulumi", ["stack", "export", "--stack", stack], 120000);
         const keyLine = shopPair.key.split("\n").find((l) => l.length > 40)!;
         assert.ok(!state.includes(keyLine.slice(0, 40)), "the app's key is not in the state as plain text");
+
+        // HTTP to HTTPS for shop alone (the proxy's tlsRedirect is off): only its hosts answer 301.
+        setPath("apps.shop.tlsRedirect", "true");
+        up();
+        const redirected = curl("-i", "-H", "Host: shop.test", `${URL}/x?y=1`).output;
+        assert.match(redirected, /^HTTP\/1\.1 301/);
+        assert.match(redirected, new RegExp(`Location: https://shop\\.test:${https}/x\\?y=1`, "i"));
+        assert.match(await versionAt("/api/x", "app.test"), /^200 version=2 /, "api is served over HTTP");
+        assert.match(await versionAt("/"), /^200 version=1 /, "so is web");
 
         // A certificate that does not cover the app's hosts: refused at preview, in one line.
         set(["--path"], "appTls.api.certificate", shopPair.certificate);

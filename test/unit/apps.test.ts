@@ -153,6 +153,54 @@ describe("several apps in one nginx config (core/nginx/apps.ts)", () => {
         );
     });
 
+    it("redirects plain HTTP per app: an app's own setting beats the proxy's, the others are served", () => {
+        const on = { ...TLS, redirect: true };
+        const off = { ...TLS, redirect: false };
+        const plainPart = (text: string) => text.slice(0, text.indexOf("listen 443 ssl"));
+        // The proxy redirects, api does not: api's prefix is served over HTTP, web's `/` redirected.
+        const apiServed = plainPart(
+            renderApps(
+                [
+                    { ...web, edge: { tls: on } },
+                    { ...api, edge: { tls: off } },
+                ],
+                on,
+            ).text,
+        );
+        assert.match(apiServed, /location \/v1\/ \{\n[^}]*proxy_pass http:\/\/bluegreen_app_/);
+        assert.match(
+            apiServed,
+            /server_name _;\n[\s\S]*?location \/ \{\n\s+return 301 https:\/\/\$host:8443\$request_uri;/,
+        );
+        // The proxy does not redirect, api does: only api's prefix redirects; web is served.
+        const apiRedirects = plainPart(
+            renderApps(
+                [
+                    { ...web, edge: { tls: off } },
+                    { ...api, edge: { tls: on } },
+                ],
+                off,
+            ).text,
+        );
+        assert.match(apiRedirects, /location \/v1\/ \{\n\s+return 301 https:\/\/\$host:8443\$request_uri;/);
+        assert.match(apiRedirects, /location = \/v1\/__bluegreen\/version \{/, "its version endpoint stays on HTTP");
+        assert.match(apiRedirects, /server_name _;\n[\s\S]*?location \/ \{\n[^}]*proxy_pass/);
+        assert.match(apiRedirects, /server_name api\.example\.com;[\s\S]*?return 404/, "what no app claims: the 404");
+        // The same setting everywhere: plain HTTP keeps the version endpoints and redirects the rest as one.
+        const same = plainPart(
+            renderApps(
+                [
+                    { ...web, edge: { tls: on } },
+                    { ...api, edge: { tls: on } },
+                ],
+                on,
+            ).text,
+        );
+        assert.ok(!same.includes("proxy_pass"), "nothing proxied over plain HTTP");
+        assert.ok(!/location \/v1\/ \{/.test(same), "no redirect per prefix");
+        assert.strictEqual(same.match(/return 301/g)?.length, 3, "one redirect per server");
+    });
+
     it("serves maintenance per app, under its prefix, with its health path still proxied", () => {
         const down: AppRecord = { ...api, edge: { maintenance: { message: "Back soon.", healthPath: "/health" } } };
         const { text } = renderApps([web, down], undefined);

@@ -132,6 +132,19 @@ describe("stack config with several apps (apps)", () => {
         );
     });
 
+    it("takes HTTP to HTTPS per app, the flat key staying the proxy's", () => {
+        const stack = parse(
+            { ...FLAT, tlsRedirect: "off" },
+            {
+                api: { ...API, tlsRedirect: true },
+                web: { ...API, bluePort: 8085, greenPort: 8086, hosts: ["web.example.com"] },
+            },
+        );
+        assert.strictEqual(stack.apps.get("api")?.tlsRedirect, true);
+        assert.strictEqual(stack.apps.get("web")?.tlsRedirect, undefined, "unset: the proxy's");
+        rejects(FLAT, { api: { ...API, tlsRedirect: "sometimes" } }, /^bluegreen:apps\.api\.tlsRedirect must be /);
+    });
+
     it("refuses bad app names, a list or text for `apps`, and logins per app", () => {
         rejects(FLAT, { Api: API }, /^bluegreen:apps\.Api: an app's name must be 1-31 lower-case letters/);
         rejects(FLAT, { proxy: API }, /not one of proxy, acme/);

@@ -7,7 +7,7 @@ import { appCanary, appCanaryNames, canaryCookie, clientMaps } from "./canary";
 import { maintenanceAnswer } from "./maintenance";
 import { answersFiles, answersFormat, appAnswersLog } from "./verify";
 import { proxyPass } from "./proxyPass";
-import { prefixMatches, routeServers, routingHttpSettings, type ServerShape } from "./routes";
+import { notFoundLocation, prefixMatches, routeServers, routingHttpSettings, type ServerShape } from "./routes";
 import { acmeChallengeLocation, redirectLocation, type Tls, tlsListener } from "./tls";
 import { versionLocation, versionOf, VERSION_PATH } from "./version";
 import { base } from "./base";
@@ -154,28 +154,47 @@ function servers(claims: readonly Claim[], tls: Tls | undefined): string {
     if (tls === undefined) {
         return routeServers(claims, { head: http, claimLocations: full });
     }
+    // Each app redirects plain HTTP as it recorded (its own setting, else the proxy's).
+    const redirects = (c: Claim) => c.record.edge.tls?.redirect ?? tls.redirect;
+    const mixed = claims.some((c) => redirects(c) !== tls.redirect);
+    const together = !tls.redirect && !mixed;
     const https: ServerShape<Claim> = {
-        head: (d, claimsOfServer) => (tls.redirect ? "" : http(d)) + tlsListener(serverTls(tls, claimsOfServer), d),
+        head: (d, claimsOfServer) => (together ? http(d) : "") + tlsListener(serverTls(tls, claimsOfServer), d),
         claimLocations: full,
-        common: tls.redirect ? "" : challenge,
+        common: together ? challenge : "",
     };
-    if (!tls.redirect) {
+    if (together) {
         return routeServers(claims, https);
     }
-    // Plain HTTP redirects but for the version endpoints (the switch confirms through them) and ACME.
-    const redirecting: ServerShape<Claim> = {
+    // Plain HTTP: a redirecting app keeps only its version endpoint (the switch confirms through
+    // it), the others are served; what no app claims redirects with the proxy, else gets the 404.
+    const plain: ServerShape<Claim> = {
         head: http,
         claimLocations: (c) =>
-            versionLocation(
-                c.record.target.color,
-                undefined,
-                `${c.route.pathPrefix === "/" ? "" : c.route.pathPrefix}${VERSION_PATH}`,
-                c.version,
-            ),
+            redirects(c)
+                ? versionLocation(
+                      c.record.target.color,
+                      undefined,
+                      `${c.route.pathPrefix === "/" ? "" : c.route.pathPrefix}${VERSION_PATH}`,
+                      c.version,
+                  ) +
+                  (mixed
+                      ? prefixMatches(c.route.pathPrefix)
+                            .map((m) => redirectLocation(tls, m))
+                            .join("")
+                      : "")
+                : full(c),
         common: challenge,
-        fallback: () => redirectLocation(tls),
+        fallback: (rootClaimed) =>
+            mixed
+                ? rootClaimed
+                    ? ""
+                    : tls.redirect
+                      ? redirectLocation(tls)
+                      : notFoundLocation()
+                : redirectLocation(tls),
     };
-    return routeServers(claims, redirecting) + routeServers(claims, https);
+    return routeServers(claims, plain) + routeServers(claims, https);
 }
 
 /** The TLS of one host's server: the certificate of the app claiming it that brings one, else the proxy's. */

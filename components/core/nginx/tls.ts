@@ -62,13 +62,13 @@ export function tlsListener(tls: Tls, defaultServer = false): string {
 `;
 }
 
-/** HTTP's answer when redirecting: a 301 to the same host and path on the HTTPS port. */
-export function redirectLocation(tls: Tls): string {
+/** HTTP's answer when redirecting: a 301 to the same host and path on the HTTPS port (for `match`, default all). */
+export function redirectLocation(tls: Tls, match = "/"): string {
     if (!Number.isInteger(tls.httpsPort) || tls.httpsPort < 1 || tls.httpsPort > 65535) {
         throw new Error(`HTTPS port must be an integer from 1 to 65535 (got ${tls.httpsPort})`);
     }
     const port = tls.httpsPort === 443 ? "" : `:${tls.httpsPort}`;
-    return `        location / {
+    return `        location ${match} {
             return 301 https://$host${port}$request_uri;
         }
 `;
