@@ -7,6 +7,7 @@ import { Canary, Maintenance, NGINX_CONF_PATH, SwarmRouting, Tls } from "../core
 import { answersFiles } from "../core/nginx/verify";
 import {
     appKey,
+    appOfColourHost,
     type AppRecord,
     type AppRoute,
     type HostTls,
@@ -273,7 +274,7 @@ function switchRecord(
     inputs: Omit<ProxySwitchInputs, PemInputs | "configVersion" | "proxyContainerId" | "publicUrl">,
 ): AppRecord {
     return {
-        app: inputs.app ?? appOfHost(inputs.host),
+        app: inputs.app ?? appOfColourHost(inputs.host),
         target: { color: inputs.color, host: inputs.host, port: inputs.port },
         edge: {
             tls: inputs.tls,
@@ -285,11 +286,6 @@ function switchRecord(
         route: inputs.route,
         hostTls: inputs.hostTls,
     };
-}
-
-/** An app alone on its proxy is not named in the switch's inputs: its colours' host names name it. */
-function appOfHost(host: string): string {
-    return host.replace(/^tasks\./, "").replace(/-(?:blue|green)$/, "");
 }
 
 /** The records of the other apps in the config nginx runs now. */

@@ -236,6 +236,11 @@ export function recordVersion(record: AppRecord): string {
     return versionOf(canonical(record) + appLocations(claim, NO_VERSION));
 }
 
+/** An app alone on its proxy is named by its colours' host names: `web-blue` and `tasks.web-green` are `web`'s. */
+export function appOfColourHost(host: string): string {
+    return host.replace(/^tasks\./, "").replace(/-(?:blue|green)$/, "");
+}
+
 /**
  * The app a config rendered before apps could share a proxy serves (it holds no records): read
  * back from its upstream and version endpoint, without its maintenance, canary or verification
@@ -248,7 +253,7 @@ export function unrecordedApp(text: string): AppRecord | undefined {
         return undefined;
     }
     const host = server[1];
-    const app = host.replace(/^tasks\./, "").replace(/-(?:blue|green)$/, "");
+    const app = appOfColourHost(host);
     return { app, target: { color: color as Color, host, port: Number(server[2]) }, edge: {} };
 }
 
