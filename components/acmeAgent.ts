@@ -66,7 +66,7 @@ export class AcmeAgent extends pulumi.ComponentResource {
             { ...this.image, ref: image },
             { parent: this },
         );
-        this.ready = this.gate("ready", 60, []);
+        this.ready = this.gate("ready", 60, Promise.resolve([]));
         this.registerOutputs({ containerId: this.container.containerId });
     }
 
@@ -86,15 +86,8 @@ export class AcmeAgent extends pulumi.ComponentResource {
         return pulumi.output(this.args.domains);
     }
 
-    private gate(
-        wait: "ready" | "issued",
-        timeoutSeconds: number,
-        after: pulumi.Resource[] | Promise<pulumi.Resource[]>,
-    ): AcmeGate {
-        const dependsOn: Promise<pulumi.Resource[]> = Promise.resolve(after).then((a) => [
-            this.container.resource,
-            ...a,
-        ]);
+    private gate(wait: "ready" | "issued", timeoutSeconds: number, after: Promise<pulumi.Resource[]>): AcmeGate {
+        const dependsOn: Promise<pulumi.Resource[]> = after.then((a) => [this.container.resource, ...a]);
         return new AcmeGate(
             `${this.resourceName}-${wait}`,
             {

@@ -4,13 +4,13 @@ import * as pulumi from "../sdk";
 import { ModuleDynamicResource } from "./dynamicResource";
 import type { Color } from "../core/color";
 import { Canary, Maintenance, NGINX_CONF_PATH, SwarmRouting, Tls } from "../core/nginx";
+import type { TlsFiles } from "../core/nginx/tls";
 import { answersFiles } from "../core/nginx/verify";
 import {
     appKey,
     appOfColourHost,
     type AppRecord,
     type AppRoute,
-    type HostTls,
     readRecords,
     recordVersion,
     renderApps,
@@ -61,7 +61,7 @@ export interface ProxySwitchInputs {
     /** The PEM key to install with `tls`: a secret, never returned as an output. */
     readonly tlsKey?: string;
     /** The app's own certificate for its hosts (served by SNI): its files, named by its fingerprint. */
-    readonly hostTls?: HostTls;
+    readonly hostTls?: TlsFiles;
     /** The PEM chain to install at `hostTls.certificate` (not kept in state). */
     readonly hostTlsCertificate?: string;
     /** The PEM key to install at `hostTls.key`: a secret, never returned as an output. */

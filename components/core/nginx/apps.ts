@@ -8,7 +8,7 @@ import { maintenanceAnswer } from "./maintenance";
 import { answersFiles, answersFormat, appAnswersLog } from "./verify";
 import { proxyPass } from "./proxyPass";
 import { notFoundLocation, prefixMatches, routeServers, routingHttpSettings, type ServerShape } from "./routes";
-import { acmeChallengeLocation, redirectLocation, type Tls, tlsListener } from "./tls";
+import { acmeChallengeLocation, redirectLocation, type Tls, type TlsFiles, tlsListener } from "./tls";
 import { versionLocation, versionOf, VERSION_PATH } from "./version";
 import { base } from "./base";
 import { type EdgeOptions, PROXY_LISTEN_PORT, renderProxyConfig } from "./index";
@@ -32,14 +32,8 @@ export interface AppRecord {
     readonly swarm?: SwarmRouting;
     /** On a shared proxy, the requests it takes; absent: every request, the app alone on its proxy. */
     readonly route?: AppRoute;
-    /** The app's own certificate and key files, served for its hosts by SNI; absent: the proxy's. */
-    readonly hostTls?: HostTls;
-}
-
-/** Where an app's own certificate chain and key are in the proxy (files named by their fingerprint). */
-export interface HostTls {
-    readonly certificate: string;
-    readonly key: string;
+    /** The app's own certificate and key files (named by their fingerprint), served for its hosts by SNI; absent: the proxy's. */
+    readonly hostTls?: TlsFiles;
 }
 
 const RECORD_LINE = /^# bluegreen-app ([A-Za-z0-9+/=]+)$/gm;

@@ -5,7 +5,7 @@
 import { lastLine } from "../text";
 import { filesDirOf } from "./index";
 import { MAKE_VERIFY_DIR } from "./verify";
-import type { Tls } from "./tls";
+import type { Tls, TlsFiles } from "./tls";
 
 /** Exit code of the install script when `nginx -t` rejects the candidate (nothing was changed). */
 export const REJECTED = 3;
@@ -86,7 +86,7 @@ export interface TlsInstall {
     readonly tlsCertificate?: string;
     readonly tlsKey?: string;
     /** The switching app's own certificate: where it goes, its chain and its key. */
-    readonly hostTls?: { readonly certificate: string; readonly key: string };
+    readonly hostTls?: TlsFiles;
     readonly hostTlsCertificate?: string;
     readonly hostTlsKey?: string;
 }
@@ -103,7 +103,7 @@ export function tlsBundle(inputs: TlsInstall, conf: string): BundleFile[] {
         }
         return path.slice(dir.length + 1);
     };
-    const pair = (files: { certificate: string; key: string }, certificate?: string, key?: string) => {
+    const pair = (files: TlsFiles, certificate?: string, key?: string) => {
         if (!certificate || !key) {
             throw new Error("proxy switch: TLS is on but the certificate or key did not reach the provider");
         }

@@ -21,8 +21,11 @@ export interface Tls {
     readonly acmeChallenge?: string;
 }
 
+/** Where a certificate chain and its key are in the proxy's container. */
+export type TlsFiles = Pick<Tls, "certificate" | "key">;
+
 /** Where a certificate from config and its key live: files named by their fingerprint. */
-export function fingerprintFiles(fingerprint: string, filesDir: string): { certificate: string; key: string } {
+export function fingerprintFiles(fingerprint: string, filesDir: string): TlsFiles {
     if (!/^[0-9a-f]{16}$/.test(fingerprint)) {
         throw new Error(`TLS files must be named by a fingerprint (got ${JSON.stringify(fingerprint)})`);
     }
