@@ -10,6 +10,7 @@ import * as path from "path";
 import { EngineName } from "../components/core/engineRules";
 import { stackConfig } from "../scripts/stackFiles";
 import { LoadResult, startLoad } from "../test/support/hey";
+import { timedToTraffic } from "./toTraffic";
 import { benchEngines, benchLog, envNumber, machine, writeResults } from "./report";
 import { createTestStack, sampleConfig, TestStack } from "../test/support/stack";
 
@@ -90,6 +91,11 @@ export function emptyProgram(t: TestStack): { dir: string; env: NodeJS.ProcessEn
     return { dir, env: { ...env, PULUMI_STACK: `empty${process.pid}` } };
 }
 
+/** The stack's public port, from its config. */
+function publicPort(t: TestStack): number {
+    return Number(stackConfig(t.workDir, t.name)?.publicPort);
+}
+
 export async function runSpeedBench(options: SpeedOptions): Promise<SpeedResult> {
     const { log, ...settings } = options;
     const stacks: [EngineName, TestStack][] = [];
@@ -112,9 +118,21 @@ export async function runSpeedBench(options: SpeedOptions): Promise<SpeedResult>
                 .find((i) => i !== config.blueImage && i !== config.greenImage)!;
             const stateDir = path.join(t.workDir, ".state");
             const before = treeBytes(stateDir);
-            add(engine, "npm run release", timed("npm", ["run", "--silent", "release", "--", image], t.workDir, env));
+            const port = publicPort(t);
+            const release = timedToTraffic(
+                "npm",
+                ["run", "--silent", "release", "--", image],
+                t.workDir,
+                env,
+                port,
+                timed,
+            );
+            add(engine, "npm run release", release.seconds);
+            add(engine, "npm run release: time to traffic", release.toTraffic ?? NaN);
             (stateBytesPerRelease[engine] ??= []).push(treeBytes(stateDir) - before);
-            add(engine, "npm run rollback", timed("npm", ["run", "--silent", "rollback"], t.workDir, env));
+            const rollback = timedToTraffic("npm", ["run", "--silent", "rollback"], t.workDir, env, port, timed);
+            add(engine, "npm run rollback", rollback.seconds);
+            add(engine, "npm run rollback: time to traffic", rollback.toTraffic ?? NaN);
             add(
                 engine,
                 "no-change pulumi up --skip-preview",
@@ -232,6 +250,10 @@ export function speedTable(result: SpeedResult): string {
         (
             median(timings["rollback pulumi up --skip-preview"]) / median(timings["no-change pulumi up --skip-preview"])
         ).toFixed(2);
+    // Against the same run's empty program: the targets are ratios, so the machine's drift cancels.
+    const empty = (into: Record<string, Timings>) => median(into.empty["empty program pulumi up --skip-preview"]);
+    const toEmpty = (into: Record<string, Timings>, e: string, name: string) =>
+        `${(median(into[e][name]) / empty(into)).toFixed(2)}x`;
     const kib = (values: number[]) => `${(median(values) / 1024).toFixed(1)} KiB`;
     const failedKinds = Object.entries(result.load.failedByKind)
         .map(([k, n]) => `${n} ${k}`)
@@ -246,6 +268,16 @@ export function speedTable(result: SpeedResult): string {
             `ratio of the medians idle / under load: ` +
             engines.map((e) => `${e} ${ratio(result.idle[e])}x / ${ratio(result.loaded[e])}x`).join(", ") +
             ".",
+        `Against the same run's empty program's \`pulumi up --skip-preview\`, idle / under load: ` +
+            engines
+                .map(
+                    (e) =>
+                        `${e} rollback ${toEmpty(result.idle, e, "npm run rollback")} / ` +
+                        `${toEmpty(result.loaded, e, "npm run rollback")}, release ` +
+                        `${toEmpty(result.idle, e, "npm run release")} / ${toEmpty(result.loaded, e, "npm run release")}`,
+                )
+                .join("; ") +
+            ". Time to traffic: from the command's start to the first answer of the colour it moves to, on a fresh connection.",
         `State added to the file backend per \`npm run release\` (state, history, backups; median of ` +
             `${result.stateBytesPerRelease[engines[0]]?.length ?? 0}): ` +
             engines.map((e) => `${e} ${kib(result.stateBytesPerRelease[e] ?? [])}`).join(", ") +

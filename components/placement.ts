@@ -4,14 +4,14 @@
 import * as pulumi from "./sdk";
 import type { Color } from "./core/color";
 import { containerName, tasksHost } from "./core/names";
-import { NGINX_CONF_PATH, SwarmRouting } from "./core/nginx";
+import { NGINX_CONF_PATH, SWARM_CONF_PATH, SwarmRouting } from "./core/nginx";
 import { Endpoint, proxyEndpoint, Site } from "./core/site";
 import type { VolumeMountSetting } from "./core/validate";
 import type { ImageHandle } from "./engines/engine";
 import { ColorSlot, SlotArgs } from "./colorSlot";
 import type { HealthCheck } from "./providers/healthCheck";
 import { SwarmColorSlot } from "./swarmColorSlot";
-import { SWARM_CONF_PATH, SwarmProxy, swarmRouting } from "./swarmProxy";
+import { SwarmProxy, swarmRouting } from "./swarmProxy";
 
 /** A colour as the App uses it, whichever kind of slot runs it. */
 export interface Slot {

@@ -6,15 +6,13 @@ import {
     PREVIEW_LISTEN_PORTS,
     PROXY_LISTEN_PORT,
     renderPlaceholderConfig,
+    SWARM_CONF_DIR,
+    SWARM_CONF_PATH,
     SwarmRouting,
     TLS_LISTEN_PORT,
 } from "./core/nginx";
 import type { RegistryLogins } from "./core/validate";
 import { Engine, ImageHandle, ServiceHandle } from "./engines/engine";
-
-/** Where the proxy's config lives on a swarm: a volume on the manager, so a restarted task keeps it. */
-export const SWARM_CONF_DIR = "/etc/nginx/bluegreen";
-export const SWARM_CONF_PATH = `${SWARM_CONF_DIR}/nginx.conf`;
 
 /** nginx's routes on a swarm to the app `app`: both colours' replicas by DNS, one preview server each. */
 export function swarmRouting(app: string): SwarmRouting {

@@ -3,13 +3,20 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-/** Lock files of a local (file://) backend whose owning process is gone: left by a killed `pulumi up`. */
-export function staleLocks(backend: string, stack: string): string[] {
+/** A lock file of a local (file://) backend: its path and the process that holds it. */
+interface LockFile {
+    readonly file: string;
+    readonly pid?: number;
+    readonly hostname?: string;
+}
+
+/** The lock files of `stack` in a local (file://) backend (none for other backends). */
+function lockFiles(backend: string, stack: string): LockFile[] {
     if (!backend.startsWith("file://")) {
         return [];
     }
-    const lockRoot = path.join(backend.slice("file://".length), ".pulumi", "locks");
-    const found: string[] = [];
+    const lockRoot = path.join(backend.slice("file://".length).replace(/\?.*$/, ""), ".pulumi", "locks");
+    const found: LockFile[] = [];
     const walk = (dir: string): void => {
         for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : []) {
             const full = path.join(dir, entry.name);
@@ -17,14 +24,31 @@ export function staleLocks(backend: string, stack: string): string[] {
                 walk(full);
             } else if (entry.name.endsWith(".json") && path.basename(dir) === stack) {
                 const lock = JSON.parse(fs.readFileSync(full, "utf8")) as { pid?: number; hostname?: string };
-                if (lock.hostname === os.hostname() && lock.pid !== undefined && !processAlive(lock.pid)) {
-                    found.push(full);
-                }
+                found.push({ file: full, pid: lock.pid, hostname: lock.hostname });
             }
         }
     };
     walk(lockRoot);
     return found;
+}
+
+/** Whether the process holding `lock` is gone (it ran on this machine). */
+function isStale(lock: LockFile): boolean {
+    return lock.hostname === os.hostname() && lock.pid !== undefined && !processAlive(lock.pid);
+}
+
+/** Lock files of a local (file://) backend whose owning process is gone: left by a killed `pulumi up`. */
+export function staleLocks(backend: string, stack: string): string[] {
+    return lockFiles(backend, stack)
+        .filter(isStale)
+        .map((lock) => lock.file);
+}
+
+/** Who holds the stack's lock (a running `pulumi up`, here or elsewhere, or a killed one), in words; undefined when nobody. */
+export function lockHolder(backend: string, stack: string): string | undefined {
+    const [held] = lockFiles(backend, stack);
+    const who = held && `pid ${held.pid ?? "?"} on ${held.hostname ?? "an unknown host"}`;
+    return held && (isStale(held) ? `${who}, which is gone: npm run recover clears it` : who);
 }
 
 export function processAlive(pid: number): boolean {

@@ -68,3 +68,41 @@ export function stackConfig(projectDir: string, stack: string): Record<string, s
 function isPlainObject(value: unknown): boolean {
     return typeof value === "object" && value !== null && !Array.isArray(value) && !("secure" in value);
 }
+
+/**
+ * Sets the project's keys in `Pulumi.<stack>.yaml` in place, comments kept, as `pulumi config set`
+ * (with `app`: `--path apps.<app>.<key>`) would, without starting the CLI. Returns the file's text
+ * before, to put back; undefined when the stack has no such file (the caller asks the CLI then).
+ */
+export function setStackConfig(
+    projectDir: string,
+    stack: string,
+    values: Record<string, string>,
+    app?: string,
+): string | undefined {
+    const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(file)) {
+        return undefined;
+    }
+    const YAML = require("yaml") as typeof import("yaml");
+    const before = fs.readFileSync(file, "utf8");
+    const doc = YAML.parseDocument(before);
+    const prefix = `${projectName(projectDir)}:`;
+    for (const [key, value] of Object.entries(values)) {
+        doc.setIn(app === undefined ? ["config", `${prefix}${key}`] : ["config", `${prefix}apps`, app, key], value);
+    }
+    writeWhole(file, doc.toString());
+    return before;
+}
+
+/** Puts back the text setStackConfig returned. */
+export function putBackStackConfig(projectDir: string, stack: string, text: string): void {
+    writeWhole(path.join(projectDir, `Pulumi.${stack}.yaml`), text);
+}
+
+/** Replaces `file`'s content whole or not at all. */
+function writeWhole(file: string, text: string): void {
+    const next = `${file}.${process.pid}.next`;
+    fs.writeFileSync(next, text);
+    fs.renameSync(next, file);
+}

@@ -14,7 +14,7 @@ trap 'rm -rf "$logs"' EXIT
 engines=(${BLUEGREEN_TEST_ENGINES:-docker-provider docker-cli})
 # What depends on the engine: containers and images (release, zero downtime), pulls (registry),
 # recovery from kills (failures), the ACME agent's container in nginx's namespaces.
-ENGINE_E2E="release zeroDowntime registry failures acme"
+ENGINE_E2E="release zeroDowntime registry failures acme trafficFirst"
 
 # suite NAME COMMAND...: runs one suite, printing its output, then one `COUNT passed failed exit name` line.
 suite() {

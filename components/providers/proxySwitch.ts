@@ -3,7 +3,7 @@
 import * as pulumi from "../sdk";
 import { ModuleDynamicResource } from "./dynamicResource";
 import type { Color } from "../core/color";
-import { Canary, Maintenance, NGINX_CONF_PATH, SwarmRouting, Tls } from "../core/nginx";
+import { Canary, Maintenance, NGINX_CONF_PATH, parseVersionBody, SwarmRouting, Tls, VERSION_PATH } from "../core/nginx";
 import type { TlsFiles } from "../core/nginx/tls";
 import { answersFiles } from "../core/nginx/verify";
 import {
@@ -16,15 +16,16 @@ import {
     renderApps,
     unrecordedApp,
 } from "../core/nginx/apps";
-import { bundle, confFiles, nginxComplaint, RELOAD_FAILED, REJECTED, tlsBundle } from "../core/nginx/install";
+import { bundle, confFiles, nginxComplaint, tlsBundle } from "../core/nginx/install";
 import { probeHost } from "../core/routing";
 import { lastLine } from "../core/text";
-import type { Vantage } from "../core/site";
+import type { Endpoint, Vantage } from "../core/site";
 import { colorToVerify, describeServed } from "../core/verification";
-import { confirmVersion, SETTLE_MS } from "../runtime/confirm";
+import { confirmVersion } from "../runtime/confirm";
 import { dockerOk } from "../runtime/docker";
-import { sleep } from "../runtime/probe";
-import { exec, inProxy, proxyContainerOf, type ProxyRoute, proxyRoute, signal } from "../runtime/proxyShell";
+import { currentConfig, installAndConfirm, type NginxAt } from "../runtime/nginxSwitch";
+import { inProxy, proxyContainerOf, proxyRoute } from "../runtime/proxyShell";
+import { probeEndpoint } from "../runtime/reach";
 import { VerificationInput, watchAnswers } from "../runtime/verifyWindow";
 
 /** Test seam: set to 1 to make the rendered config invalid, to prove the restore path. */
@@ -138,25 +139,28 @@ export async function applySwitch(inputs: ProxySwitchInputs, previous?: SwitchSt
     // A probe vantage is how the program marks a remote engine (components/core/site.ts): its PIDs
     // are not this machine's. On a local engine the nginx master's PID (for the reload) also lets
     // commands run by entering the container's namespaces, not through `docker exec`.
-    const remote = inputs.probeFrom !== undefined;
-    const route = await proxyRoute(proxy, remote);
-    const masterPid = route.masterPid;
+    const route = await proxyRoute(proxy, inputs.probeFrom !== undefined);
     const at = { url: inputs.publicUrl, from: inputs.probeFrom, hostHeader: probeHost(inputs.route?.hosts ?? []) };
+    const nginx: NginxAt = { proxy, route, files, at, confirmTimeoutMs: inputs.confirmTimeoutMs ?? 10000 };
+    const current = await currentConfig(nginx);
     // The other apps on this proxy are rendered again exactly as their own switches recorded them.
-    const others = (await otherApps(proxy, route, files.conf, own.app)).filter(
+    const others = otherApps(current, own.app).filter(
         // An app alone on its proxy (no route) replaces any other app recorded alone: its own older record.
         (r) => inputs.route !== undefined || r.route !== undefined,
     );
     const rendered = renderApps([...others, own], inputs.tls);
     const text = process.env[BREAK_CONFIG_ENV] === "1" ? `${rendered.text}\nthis_is_not_a_directive;\n` : rendered.text;
-    const watched = previous && inputs.verification ? colorToVerify(previous, inputs) : undefined;
+    // A rollback moves traffic before its update (scripts/commands/trafficFirst.ts): nginx may serve
+    // this very config already, and then nothing moves here.
+    const already = current === text && (await servesVersion(at, version));
+    const watched = previous && inputs.verification && !already ? colorToVerify(previous, inputs) : undefined;
     // On a shared proxy each app logs its own answers (a window of one app never sees another's).
     const answers = answersFiles(inputs.route ? appKey(own.app) : undefined);
     if (watched === undefined) {
         // Traffic goes to no one new: the last verification still describes what serves, if any.
         const same =
             previous?.color === inputs.color && JSON.stringify(previous.canary) === JSON.stringify(inputs.canary);
-        const state = await switchAndConfirm();
+        const state = already ? servedAlready() : await switchAndConfirm();
         if (inputs.verification || previous?.verification) {
             // An update killed mid-window left nginx logging: this switch ends that.
             await inProxy(proxy, route, answers.stop);
@@ -191,82 +195,40 @@ export async function applySwitch(inputs: ProxySwitchInputs, previous?: SwitchSt
             return `restoring ${describeServed(to, images)} failed too (${lastLine(restore.stderr || restore.stdout)}): ${inputs.color} still serves`;
         }
         try {
-            await confirmVersion(at, to.configVersion, inputs.confirmTimeoutMs ?? 10000);
+            await confirmVersion(at, to.configVersion, nginx.confirmTimeoutMs);
         } catch (err) {
             return `restored the config of ${describeServed(to, images)} but ${(err as Error).message}`;
         }
         return `traffic returned to ${describeServed(to, images)}`;
     }
 
-    /** The switch itself: prepare, reload, confirm. */
+    /** The switch itself: prepare, reload, confirm (components/runtime/nginxSwitch.ts). */
     async function switchAndConfirm(): Promise<SwitchState> {
-        // 1. Prepare, in one command in the proxy's container: validate a candidate file and, only
-        //    if nginx accepts it, install it, keeping the previous one. nginx still runs the old
-        //    config: nothing has moved yet.
-        const prepared = await inProxy(
-            proxy,
-            route,
-            remote ? files.installAndReload : files.install,
-            bundle(text, tlsBundle(inputs, files.conf)),
-        );
-        if (prepared.code === REJECTED) {
-            throw new Error(
-                `${target} failed: nginx rejected the config: ${nginxComplaint(prepared.stderr)}; previous config still serving`,
-            );
-        }
-        if (prepared.code === RELOAD_FAILED) {
-            throw new Error(
-                `${target} failed: nginx -s reload failed: ${nginxComplaint(prepared.stderr || prepared.stdout)}; ` +
-                    `previous config file restored`,
-            );
-        }
-        if (prepared.code !== 0) {
-            throw new Error(
-                `${target} failed: could not install the config: ${lastLine(prepared.stderr || prepared.stdout)}`,
-            );
-        }
-        // 2. Switch: reload. On a local engine, SIGHUP straight to nginx's master (microseconds); on a
-        //    remote one, `nginx -s reload` in the same `docker exec` as the install. Never `docker kill
-        //    --signal HUP`: Docker 20.10 then treats the container as manually stopped and drops its
-        //    restart policy, so a later crash would leave the proxy down.
-        const signalled = Date.now();
-        const reloadVia = remote
-            ? "agent, with the install"
-            : masterPid !== undefined && signal(masterPid)
-              ? "signal"
-              : "exec";
-        const reload =
-            remote || reloadVia === "signal" ? { code: 0, stderr: "", stdout: "" } : await exec(proxy, files.reload);
-        if (reload.code !== 0) {
-            await inProxy(proxy, route, files.restore);
-            throw new Error(
-                `${target} failed: nginx -s reload failed: ${nginxComplaint(reload.stderr || reload.stdout)}; ` +
-                    `previous config file restored`,
-            );
-        }
-        let firstAnswerMs: number;
-        try {
-            // 3. Confirm on fresh connections; the time to the first answer is the switch latency.
-            const confirmStarted = Date.now();
-            const firstSeen = await confirmVersion(at, version, inputs.confirmTimeoutMs ?? 10000);
-            firstAnswerMs = confirmStarted - signalled + firstSeen;
-        } catch (err) {
-            const restore = await inProxy(proxy, route, files.restoreAndReload);
-            await sleep(SETTLE_MS); // let the workers of the failed config stop accepting
-            const restored =
-                restore.code === 0 ? "previous config restored" : `restore failed too: ${lastLine(restore.stderr)}`;
-            throw new Error(`${target} failed: ${(err as Error).message}; ${restored}`);
-        }
+        const switched = await installAndConfirm(nginx, target, bundle(text, tlsBundle(inputs, files.conf)), version);
+        return { ...stateOf(inputs), appliedAt: new Date().toISOString(), ...switched, totalMs: Date.now() - started };
+    }
+
+    /** nginx served this config before the update asked: recorded as a switch that took no time. */
+    function servedAlready(): SwitchState {
+        const [prepareMs, switchMs] = [0, 0];
+        const totalMs = Date.now() - started;
+        const via = "none: nginx served it already";
         return {
             ...stateOf(inputs),
             appliedAt: new Date().toISOString(),
-            prepareMs: signalled - started,
-            prepareVia: prepared.via,
-            reloadVia,
-            switchMs: firstAnswerMs,
-            totalMs: Date.now() - started,
+            prepareMs,
+            switchMs,
+            totalMs,
+            prepareVia: via,
+            reloadVia: via,
         };
     }
+}
+
+/** Whether one fresh connection to nginx's version endpoint answers `version`. */
+async function servesVersion(at: Endpoint, version: string): Promise<boolean> {
+    const answer = await probeEndpoint(at, VERSION_PATH, 2000);
+    return answer.status === 200 && parseVersionBody(answer.body)?.version === version;
 }
 
 /** What this switch serves, as its record in nginx's config (see core/nginx/apps.ts). */
@@ -289,13 +251,9 @@ function switchRecord(
 }
 
 /** The records of the other apps in the config nginx runs now. */
-async function otherApps(proxy: string, route: ProxyRoute, conf: string, app: string): Promise<AppRecord[]> {
-    const current = await inProxy(proxy, route, `cat ${conf}`);
-    if (current.code !== 0) {
-        throw new Error(`could not read nginx's config ${conf}: ${lastLine(current.stderr || current.stdout)}`);
-    }
-    const recorded = readRecords(current.stdout);
-    const records = recorded.length > 0 ? recorded : [unrecordedApp(current.stdout)].filter((r) => r !== undefined);
+export function otherApps(current: string, app: string): AppRecord[] {
+    const recorded = readRecords(current);
+    const records = recorded.length > 0 ? recorded : [unrecordedApp(current)].filter((r) => r !== undefined);
     return records.filter((r) => r.app !== app);
 }
 
@@ -308,7 +266,9 @@ async function removeApp(state: SwitchState): Promise<void> {
     const files = confFiles(state.confPath ?? NGINX_CONF_PATH);
     const route = await proxyRoute(proxy, state.probeFrom !== undefined);
     const app = switchRecord(state).app;
-    const others = await otherApps(proxy, route, files.conf, app).catch(() => []);
+    const others = await currentConfig({ proxy, route, files })
+        .then((current) => otherApps(current, app))
+        .catch(() => []);
     if (others.length === 0) {
         return;
     }

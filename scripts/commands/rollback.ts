@@ -1,9 +1,10 @@
-// `npm run rollback`: traffic back to the standby colour (after a fresh health probe of it); when a
-// failed release left config ahead of traffic, config follows traffic instead.
+// `npm run rollback`: traffic back to the standby colour, at once and before the update that
+// records it (./trafficFirst.ts), after a fresh health probe of it; when a failed release left
+// config ahead of traffic, config follows traffic instead.
 import { otherColor } from "../../components/core/color";
 import { imageOf } from "../../components/core/appSettings";
 import { configMatches, currentStack, serving, up } from "./stack";
-import { colourRuns } from "./containers";
+import { mustAnswer, trafficFirst } from "./trafficFirst";
 
 export async function rollback(app?: string): Promise<number> {
     const stack = await currentStack(app);
@@ -24,14 +25,13 @@ export async function rollback(app?: string): Promise<number> {
             ...(stack.configured.canaryPercent !== undefined || share !== "0" ? { canaryPercent: share } : {}),
         });
     }
-    const state = await colourRuns(stack, to);
-    if (!state.running) {
-        throw new Error(
-            `rollback refused: the ${to} ${state.text}, ` +
-                `so traffic would go to a dead colour; release a good image instead (npm run release -- <image>)`,
-        );
-    }
     console.log(`rollback: traffic ${from} -> ${to} (${to} runs ${imageOf(s, to)})`);
     // A canary ends with the rollback: every client goes to `to`.
-    return up(stack, { liveColor: to, ...(s.canaryPercent > 0 ? { canaryPercent: "0" } : {}) });
+    const changes = { liveColor: to, ...(s.canaryPercent > 0 ? { canaryPercent: "0" } : {}) };
+    if (now === undefined) {
+        // No proxy answers: only the update can bring it back.
+        await mustAnswer(stack, "rollback", to);
+        return up(stack, changes);
+    }
+    return trafficFirst(stack, "rollback", to, changes);
 }

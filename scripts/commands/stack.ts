@@ -61,6 +61,8 @@ export interface Stack {
     readonly name: string;
     /** The app a helper acts on: one of `apps` (`--app NAME`), or undefined for the stack's own. */
     readonly app?: string;
+    /** The App's name in the program: the stack's for its own app, `<stack>-<app>` for one of `apps`. */
+    readonly appName: string;
     /** The names under `apps`, for messages and `npm run status`. */
     readonly apps: readonly string[];
     /** The app's settings and the proxy's, as the program reads them (secrets aside: the helpers never need them). */
@@ -112,6 +114,7 @@ export async function currentStack(chosenApp?: string, options: { anyApp?: boole
     return {
         name,
         ...(app !== undefined ? { app } : {}),
+        appName,
         apps,
         settings,
         configured: appValues,

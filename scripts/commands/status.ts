@@ -6,7 +6,7 @@ import { describeProbe } from "../../components/runtime/probe";
 import { describeEndpoint, probeEndpoint } from "../../components/runtime/reach";
 import { containerState, runningDigest, serviceState } from "./containers";
 import { engineOf } from "./engineOf";
-import { configMatches, currentStack, serving, Stack } from "./stack";
+import { configMatches, currentStack, pulumi, serving, Stack } from "./stack";
 
 export async function status(app?: string): Promise<number> {
     const first = await currentStack(app, { anyApp: true });
@@ -22,8 +22,9 @@ export async function status(app?: string): Promise<number> {
     const orchestrator = first.swarm ? `, orchestrator: swarm, ${s.replicas} replicas per colour` : "";
     console.log(`stack:   ${first.name} (engine: ${engineOf(first.name, s.engine)}${orchestrator})`);
     let ok = true;
+    const recorded = await recordedServing();
     for (const target of targets) {
-        ok = (await appStatus(target, targets.length > 1)) && ok;
+        ok = (await appStatus(target, targets.length > 1, recorded.get(target.appName))) && ok;
     }
     if (s.tls !== undefined) {
         console.log(await certificateLine(first));
@@ -35,7 +36,7 @@ export async function status(app?: string): Promise<number> {
 }
 
 /** One app's lines: what nginx serves it, each colour, a canary, maintenance. True when it serves and both colours are healthy. */
-async function appStatus(stack: Stack, named: boolean): Promise<boolean> {
+async function appStatus(stack: Stack, named: boolean, recorded: string | undefined): Promise<boolean> {
     const s = stack.settings;
     if (named) {
         const routes = [s.route.hosts.join(",") || "any host", s.route.pathPrefix].join(" ");
@@ -49,6 +50,14 @@ async function appStatus(stack: Stack, named: boolean): Promise<boolean> {
         console.log(
             `warning: config and traffic disagree (a failed release, or one its verification undid?); ` +
                 `npm run rollback${app} aligns them`,
+        );
+    }
+    const nginxSays = now && describeServing(now);
+    if (nginxSays !== undefined && recorded !== undefined && recorded !== nginxSays) {
+        const app = stack.app ? ` -- --app ${stack.app}` : "";
+        console.log(
+            `warning: state and traffic disagree: the stack's state records ${recorded}, nginx serves ${nginxSays} ` +
+                `(an update interrupted after traffic moved?); npm run recover${app} records what config says`,
         );
     }
     let allHealthy = true;
@@ -72,6 +81,35 @@ async function appStatus(stack: Stack, named: boolean): Promise<boolean> {
         console.log(`maintenance: on (nginx answers 503 but for ${s.healthPath}; npm run maintenance off)`);
     }
     return now !== undefined && allHealthy;
+}
+
+/** Where traffic goes, in words: `green`, `blue with 10% to green`. */
+function describeServing(served: { color: string; canary?: { percent: number; color: string } }): string {
+    return served.canary ? `${served.color} with ${served.canary.percent}% to ${served.canary.color}` : served.color;
+}
+
+/** What each App's proxy switch recorded serving in the stack's state, by App name. */
+async function recordedServing(): Promise<Map<string, string>> {
+    const exported = await pulumi(["stack", "export"]);
+    const resources =
+        exported.code === 0
+            ? ((JSON.parse(exported.stdout) as { deployment?: { resources?: StateResource[] } }).deployment
+                  ?.resources ?? [])
+            : [];
+    const found = new Map<string, string>();
+    for (const r of resources) {
+        const app = /::([^:]+)-switch$/.exec(r.urn)?.[1];
+        if (app !== undefined && r.type === "pulumi-nodejs:dynamic:Resource" && typeof r.outputs?.color === "string") {
+            found.set(app, describeServing({ color: r.outputs.color, canary: r.outputs.canary ?? undefined }));
+        }
+    }
+    return found;
+}
+
+interface StateResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly outputs?: { color?: unknown; canary?: { percent: number; color: string } | null };
 }
 
 /** What runs a colour: its replicas and nodes on a swarm, else its image's digest and container state. */

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DEFAULTS } from "../../components/core/config";
-import { selectedStack, stackConfig } from "../../scripts/stackFiles";
+import { putBackStackConfig, selectedStack, setStackConfig, stackConfig } from "../../scripts/stackFiles";
 
 const REPO = path.resolve(__dirname, "../../..");
 
@@ -64,5 +64,21 @@ describe("stack files (read without the CLI)", function () {
             blueImage: "bluegreen-sample:1",
             greenImage: "registry.example:5000/app:v2",
         });
+    });
+
+    it("writes keys as pulumi config set would (an app's by path), secrets and comments kept, and puts the text back", () => {
+        const file = path.join(dir, "Pulumi.first.yaml");
+        fs.writeFileSync(file, `# the team's note\n${fs.readFileSync(file, "utf8")}`);
+        pulumi("config", "set", "--path", "apps.api.liveColor", "blue");
+        const before = setStackConfig(dir, "first", { liveColor: "blue", canaryPercent: "0" });
+        setStackConfig(dir, "first", { liveColor: "green" }, "api");
+        assert.strictEqual(pulumi("config", "get", "liveColor"), "blue");
+        assert.strictEqual(pulumi("config", "get", "canaryPercent"), "0");
+        assert.strictEqual(pulumi("config", "get", "--path", "apps.api.liveColor"), "green");
+        assert.strictEqual(pulumi("config", "get", "smokeTest"), "curl -f $TARGET_URL", "the secret still decrypts");
+        assert.match(fs.readFileSync(file, "utf8"), /^# the team's note$/m);
+        putBackStackConfig(dir, "first", before!);
+        assert.strictEqual(pulumi("config", "get", "liveColor"), "green");
+        assert.strictEqual(setStackConfig(dir, "none", { liveColor: "blue" }), undefined, "no file: the CLI's job");
     });
 });

@@ -33,6 +33,9 @@ export { MAKE_VERIFY_DIR, START_ANSWERS, STOP_ANSWERS, VERIFY_DIR, VERIFY_LOG, V
 
 /** Where the rendered config lives inside the proxy container (the image's default path). */
 export const NGINX_CONF_PATH = "/etc/nginx/nginx.conf";
+/** Where the proxy's config lives on a swarm: a volume on the manager, so a restarted task keeps it. */
+export const SWARM_CONF_DIR = "/etc/nginx/bluegreen";
+export const SWARM_CONF_PATH = `${SWARM_CONF_DIR}/nginx.conf`;
 /** nginx listens here inside the proxy container; the public port is published onto it. */
 export const PROXY_LISTEN_PORT = 80;
 
