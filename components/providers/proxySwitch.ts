@@ -104,6 +104,8 @@ export type SwitchState = Omit<ProxySwitchInputs, PemInputs> & {
     reloadVia: string;
     /** How the config was validated and installed: `nsenter` on a local engine, or `docker exec`. */
     prepareVia: string;
+    /** Whether nginx's old workers were told to stop as soon as new ones ran (a local engine's signal). */
+    oldWorkersRetired?: boolean;
     /** The whole switch, including the settle window (not the verification). */
     totalMs: number;
     /** The last verification of the colours now serving, if any. */

@@ -11,12 +11,22 @@ import { describeEndpoint, probeEndpoint } from "./reach";
  * see it for this long.
  */
 export const SETTLE_MS = 250;
+/**
+ * When every old worker was seen to stop accepting (runtime/retireWorkers.ts), no fresh connection
+ * can reach the old config any more: the answers need only show the new one holds.
+ */
+export const RETIRED_SETTLE_MS = 50;
 
 /**
- * Polls the version endpoint on fresh connections until every answer for SETTLE_MS reports
+ * Polls the version endpoint on fresh connections until every answer for `settleMs` reports
  * `version`. Returns the milliseconds until the first answer from the new config.
  */
-export async function confirmVersion(at: Endpoint, version: string, timeoutMs: number): Promise<number> {
+export async function confirmVersion(
+    at: Endpoint,
+    version: string,
+    timeoutMs: number,
+    settleMs = SETTLE_MS,
+): Promise<number> {
     const started = Date.now();
     let firstSeen: number | undefined;
     let last: ProbeResult | undefined;
@@ -27,7 +37,7 @@ export async function confirmVersion(at: Endpoint, version: string, timeoutMs: n
             firstSeen = undefined;
         } else if (firstSeen === undefined) {
             firstSeen = Date.now();
-        } else if (Date.now() - firstSeen >= SETTLE_MS) {
+        } else if (Date.now() - firstSeen >= settleMs) {
             return firstSeen - started;
         }
         await sleep(20);

@@ -4,9 +4,10 @@
 import type { Endpoint } from "../core/site";
 import { confFiles, nginxComplaint, RELOAD_FAILED, REJECTED } from "../core/nginx/install";
 import { lastLine } from "../core/text";
-import { confirmVersion, SETTLE_MS } from "./confirm";
+import { confirmVersion, RETIRED_SETTLE_MS, SETTLE_MS } from "./confirm";
 import { sleep } from "./probe";
 import { exec, inProxy, type ProxyRoute, signal } from "./proxyShell";
+import { retireOldWorkers, workersOf } from "./retireWorkers";
 
 /** The proxy a switch acts on and where its answers are confirmed. */
 export interface NginxAt {
@@ -29,6 +30,8 @@ export interface Switched {
     readonly reloadVia: string;
     /** From the reload signal to the first answer of the new config on a fresh connection. */
     readonly switchMs: number;
+    /** Whether nginx's old workers were told to stop as soon as new ones ran (runtime/retireWorkers.ts). */
+    readonly oldWorkersRetired: boolean;
 }
 
 /** The config nginx runs now, as its file says. */
@@ -77,13 +80,16 @@ export async function installAndConfirm(
     //    remote one, `nginx -s reload` in the same `docker exec` as the install. Never `docker kill
     //    --signal HUP`: Docker 20.10 then treats the container as manually stopped and drops its
     //    restart policy, so a later crash would leave the proxy down.
-    const signalled = Date.now();
     const masterPid = n.route.masterPid;
+    const oldWorkers = masterPid !== undefined ? workersOf(masterPid) : [];
+    const signalled = Date.now();
     const reloadVia = remote
         ? "agent, with the install"
         : masterPid !== undefined && signal(masterPid)
           ? "signal"
           : "exec";
+    // Old workers told to stop as soon as new ones run: no fresh connection reaches the old config after.
+    const retired = reloadVia === "signal" && (await retireOldWorkers(masterPid!, oldWorkers));
     const reload =
         remote || reloadVia === "signal" ? { code: 0, stderr: "", stdout: "" } : await exec(n.proxy, n.files.reload);
     if (reload.code !== 0) {
@@ -96,12 +102,18 @@ export async function installAndConfirm(
     try {
         // 3. Confirm on fresh connections; the time to the first answer is the switch latency.
         const confirmStarted = Date.now();
-        const firstSeen = await confirmVersion(n.at, version, n.confirmTimeoutMs);
+        const firstSeen = await confirmVersion(
+            n.at,
+            version,
+            n.confirmTimeoutMs,
+            retired ? RETIRED_SETTLE_MS : SETTLE_MS,
+        );
         return {
             prepareMs: signalled - started,
             prepareVia: prepared.via,
             reloadVia,
             switchMs: confirmStarted - signalled + firstSeen,
+            oldWorkersRetired: retired,
         };
     } catch (err) {
         const restore = await inProxy(n.proxy, n.route, n.files.restoreAndReload);

@@ -2,10 +2,11 @@
 // then the update records it; config otherwise as it is.
 import { imageOf } from "../../components/core/appSettings";
 import { currentStack, serving, up } from "./stack";
-import { trafficFirst } from "./trafficFirst";
+import { trafficFirst, findProxyAhead } from "./trafficFirst";
 
 export async function abort(app?: string): Promise<number> {
     const stack = await currentStack(app);
+    findProxyAhead(stack);
     const now = await serving(stack);
     const live = now?.color ?? stack.settings.liveColor;
     console.log(`abort: every client to ${live} (${imageOf(stack.settings, live)}); the canary's colour keeps running`);

@@ -4,10 +4,11 @@
 import { otherColor } from "../../components/core/color";
 import { imageOf } from "../../components/core/appSettings";
 import { configMatches, currentStack, serving, up } from "./stack";
-import { mustAnswer, trafficFirst } from "./trafficFirst";
+import { mustAnswer, trafficFirst, findProxyAhead } from "./trafficFirst";
 
 export async function rollback(app?: string): Promise<number> {
     const stack = await currentStack(app);
+    findProxyAhead(stack);
     const s = stack.settings;
     const now = await serving(stack);
     const from = now?.color ?? s.liveColor;

@@ -32,8 +32,8 @@ export async function trafficFirst(
 ): Promise<number> {
     const release = claim(stack, command);
     try {
-        await mustAnswer(stack, command, to);
-        const nginx = await proxyAt(stack);
+        const [, nginx] = await Promise.all([mustAnswer(stack, command, to), proxyFound.get(stack) ?? proxyAt(stack)]);
+        // Read after the claim: another helper's flip may have just changed it.
         const current = await currentConfig(nginx);
         const records = readRecords(current);
         const own = (records.length > 0 ? records : [unrecordedApp(current)]).find((r) => r?.app === stack.appName);
@@ -97,6 +97,18 @@ export async function mustAnswer(stack: Stack, command: string, color: Color): P
     throw new Error(
         `${command} refused: the ${why}; nothing moved: release a good image instead (npm run release -- <image>)`,
     );
+}
+
+const proxyFound = new WeakMap<Stack, Promise<NginxAt>>();
+
+/**
+ * Starts finding the proxy's container and how to reach it (a `docker inspect`), so it runs while
+ * the helper asks nginx what it serves; trafficFirst then needs not wait for it.
+ */
+export function findProxyAhead(stack: Stack): void {
+    const found = proxyAt(stack);
+    found.catch(() => undefined); // reported by trafficFirst, if it runs
+    proxyFound.set(stack, found);
 }
 
 /** The proxy's container and how to reach it, as its switch does. */

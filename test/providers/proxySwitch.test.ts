@@ -1,5 +1,6 @@
 // The proxy switch and the container/network providers against a real Docker engine and nginx.
 import * as assert from "assert";
+import * as fs from "fs";
 import { renderProxyConfig, VERSION_PATH } from "../../components/core/nginx";
 import { containerProvider, ContainerInputs } from "../../components/providers/container";
 import { docker, dockerOk } from "../../components/runtime/docker";
@@ -7,6 +8,7 @@ import { networkProvider } from "../../components/providers/network";
 import { probe } from "../../components/runtime/probe";
 import { applySwitch, BREAK_CONFIG_ENV, ProxySwitchInputs } from "../../components/providers/proxySwitch";
 import { RELOAD_VIA_EXEC_ENV } from "../../components/runtime/proxyShell";
+import { workersOf } from "../../components/runtime/retireWorkers";
 import { NGINX_CONF_PATH, renderPlaceholderConfig } from "../../components/core/nginx";
 import { MANAGED_LABEL } from "../../components/core/names";
 
@@ -120,6 +122,31 @@ describe("proxy switch (real nginx in Docker)", function () {
         assert.strictEqual(green.reloadVia, "signal", "the local engine's nginx master gets the signal directly");
         assert.strictEqual(green.prepareVia, "nsenter", "and the config is installed in its namespaces");
         assert.strictEqual((await probe(`${publicUrl}/`, 2000)).headers["x-color"], "green");
+    });
+
+    it("tells nginx's old workers to stop as soon as new ones run: no fresh connection reaches the old config", async () => {
+        const master = Number(await dockerOk(["inspect", "--format", "{{.State.Pid}}", `${prefix}-proxy`]));
+        const before = workersOf(master);
+        assert.ok(before.length > 0, "the master's workers are readable here");
+        const blue = await applySwitch(switchInputs("blue", proxyId));
+        assert.strictEqual(blue.oldWorkersRetired, true);
+        const title = (pid: number) => fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+        for (const pid of before) {
+            // Gone, exited (a zombie until the master reaps it: no command line), or shutting down.
+            const now = fs.existsSync(`/proc/${pid}`) ? title(pid) : "";
+            assert.match(now, /^(|nginx: worker process is shutting down.*)$/, `old worker ${pid}`);
+        }
+        assert.strictEqual(workersOf(master).filter((p) => !before.includes(p)).length, before.length, "as many new");
+        for (let i = 0; i < 20; i++) {
+            assert.strictEqual((await probe(`${publicUrl}/`, 2000)).headers["x-color"], "blue", `request ${i}`);
+        }
+        process.env[RELOAD_VIA_EXEC_ENV] = "1";
+        try {
+            const green = await applySwitch(switchInputs("green", proxyId));
+            assert.strictEqual(green.oldWorkersRetired, false, "through docker exec, nginx's own timing");
+        } finally {
+            delete process.env[RELOAD_VIA_EXEC_ENV];
+        }
     });
 
     it("keeps the previous config serving when nginx rejects the new one, quoting nginx", async () => {

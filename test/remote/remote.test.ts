@@ -74,12 +74,21 @@ describe(`remote engine over SSH (${TEST_ENGINE})`, function () {
         await t.setConfig({ smokeTest: "" });
     });
 
-    it("rolls back to blue with no failed request under load", async () => {
-        await t.setConfig({ liveColor: "blue" });
-        const { result, load } = await underLoad(`${URL}/`, 12, () => t.stack.up(), host.ns);
+    it("rolls back to blue with npm run rollback, traffic first through the probe agent, no failed request under load", async () => {
+        const { result, load } = await underLoad(`${URL}/`, 12, async () => runCli(t, "rollback"), host.ns);
         assertNoLoss(load);
-        assert.strictEqual(result.outputs.liveColor.value, "blue");
+        assert.strictEqual(result.code, 0, result.output);
+        assert.match(
+            result.output,
+            /rollback: traffic on blue \(nginx answered it \d+ ms after its reload\); recording it/,
+        );
+        assert.strictEqual((await t.stack.outputs()).liveColor.value, "blue");
         assert.match(serving().body, /^version=1 /);
+        const state = (await t.stack.exportStack()).deployment as {
+            resources: { urn: string; outputs?: { reloadVia?: string } }[];
+        };
+        const recorded = state.resources.find((r) => r.urn.endsWith(`::${t.name}-switch`))?.outputs;
+        assert.strictEqual(recorded?.reloadVia, "none: nginx served it already", "the update found blue serving");
     });
 
     it("fails a never-healthy release within the health timeout, blue still serving", async () => {
