@@ -9,6 +9,7 @@ import { stackConfig } from "../scripts/stackFiles";
 import { LoadResult, startLoad } from "../test/support/hey";
 import { remoteHost } from "../test/support/remote";
 import { createTestStack, sampleConfig, TestStack } from "../test/support/stack";
+import { timedToTraffic } from "./toTraffic";
 import { benchEngines, benchLog, envNumber, machine, writeResults } from "./report";
 
 type Where = "local" | "ssh";
@@ -18,6 +19,9 @@ interface Measured {
     readonly where: Where;
     readonly release: number[];
     readonly rollback: number[];
+    /** From each command's start to the first answer of the colour it moves traffic to. */
+    readonly releaseToTraffic: number[];
+    readonly rollbackToTraffic: number[];
     /** The loaded round: requests sent and failed. */
     readonly requests: number;
     readonly failed: number;
@@ -69,7 +73,7 @@ export async function runRemoteBench(options: {
 }): Promise<RemoteResult> {
     const host = remoteHost();
     const sshEnv = { DOCKER_HOST: process.env.DOCKER_HOST! };
-    const stacks: { engine: EngineName; where: Where; t: TestStack; release: number[]; rollback: number[] }[] = [];
+    const stacks: (Omit<Measured, "requests" | "failed"> & { t: TestStack })[] = [];
     try {
         for (const [i, engine] of options.engines.entries()) {
             for (const where of ["local", "ssh"] as const) {
@@ -77,7 +81,15 @@ export async function runRemoteBench(options: {
                 // The local stack talks to this machine's engine: DOCKER_HOST emptied for it.
                 const env = where === "ssh" ? sshEnv : { DOCKER_HOST: "" };
                 const t = await createTestStack(`rbench${i}${where}`, { ...sampleConfig(port), engine }, env);
-                stacks.push({ engine, where, t, release: [], rollback: [] });
+                stacks.push({
+                    engine,
+                    where,
+                    t,
+                    release: [],
+                    rollback: [],
+                    releaseToTraffic: [],
+                    rollbackToTraffic: [],
+                });
                 options.log(`deploying the ${where} stack on ${engine}`);
                 await t.stack.up();
             }
@@ -85,8 +97,15 @@ export async function runRemoteBench(options: {
         for (let round = 0; round < options.rounds; round++) {
             options.log(`idle round ${round + 1}/${options.rounds}`);
             for (const s of stacks) {
-                s.release.push(timedCli(s.t, "release", "--", nextImage(s.t)));
-                s.rollback.push(timedCli(s.t, "rollback"));
+                // Watched where that stack's clients are: here, or inside the host's namespace.
+                const port = Number((stackConfig(s.t.workDir, s.t.name) ?? {}).publicPort);
+                const netns = s.where === "ssh" ? host.ns : undefined;
+                const release = timedToTraffic(port, () => timedCli(s.t, "release", "--", nextImage(s.t)), netns);
+                const rollback = timedToTraffic(port, () => timedCli(s.t, "rollback"), netns);
+                s.release.push(release.seconds);
+                s.releaseToTraffic.push(release.toTraffic ?? NaN);
+                s.rollback.push(rollback.seconds);
+                s.rollbackToTraffic.push(rollback.toTraffic ?? NaN);
             }
         }
         const results: Measured[] = [];
@@ -112,6 +131,8 @@ export async function runRemoteBench(options: {
                 where: s.where,
                 release: s.release,
                 rollback: s.rollback,
+                releaseToTraffic: s.releaseToTraffic,
+                rollbackToTraffic: s.rollbackToTraffic,
                 requests: loads.reduce((a, l) => a + l.total, 0),
                 failed: loads.reduce((a, l) => a + l.failed, 0),
             });
@@ -134,16 +155,18 @@ export function remoteTable(result: RemoteResult): string {
     const cell = (values: number[]) => `${median(values).toFixed(2)} (${values.map((v) => v.toFixed(2)).join(", ")})`;
     const rows = result.results.map((r) => {
         const local = result.results.find((l) => l.engine === r.engine && l.where === "local")!;
-        const delta = (key: "release" | "rollback") =>
+        const delta = (key: "release" | "rollback" | "releaseToTraffic" | "rollbackToTraffic") =>
             r.where === "local" ? "" : ` (+${(median(r[key]) - median(local[key])).toFixed(2)})`;
         return (
             `| ${r.engine} | ${r.where === "local" ? "this machine" : "over SSH"} | ${cell(r.release)}${delta("release")} | ` +
-            `${cell(r.rollback)}${delta("rollback")} | ${r.failed} of ${r.requests} |`
+            `${cell(r.rollback)}${delta("rollback")} | ${cell(r.rollbackToTraffic)}${delta("rollbackToTraffic")} | ` +
+            `${cell(r.releaseToTraffic)}${delta("releaseToTraffic")} | ${r.failed} of ${r.requests} |`
         );
     });
     return [
-        "| engine | engine at | `npm run release` idle: median s (each run) | `npm run rollback` idle: median s (each run) | failed requests, loaded release + rollback |",
-        "| --- | --- | --- | --- | --- |",
+        "| engine | engine at | `npm run release` idle: median s (each run) | `npm run rollback` idle: median s (each run) | " +
+            "rollback: time to traffic | release: time to traffic | failed requests, loaded release + rollback |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
         ...rows,
         "",
         `Over SSH: ${result.sshHost} (scripts/remote-harness.sh: a dockerd and an sshd in a network namespace on this ` +

@@ -119,18 +119,13 @@ export async function runSpeedBench(options: SpeedOptions): Promise<SpeedResult>
             const stateDir = path.join(t.workDir, ".state");
             const before = treeBytes(stateDir);
             const port = publicPort(t);
-            const release = timedToTraffic(
-                "npm",
-                ["run", "--silent", "release", "--", image],
-                t.workDir,
-                env,
-                port,
-                timed,
+            const release = timedToTraffic(port, () =>
+                timed("npm", ["run", "--silent", "release", "--", image], t.workDir, env),
             );
             add(engine, "npm run release", release.seconds);
             add(engine, "npm run release: time to traffic", release.toTraffic ?? NaN);
             (stateBytesPerRelease[engine] ??= []).push(treeBytes(stateDir) - before);
-            const rollback = timedToTraffic("npm", ["run", "--silent", "rollback"], t.workDir, env, port, timed);
+            const rollback = timedToTraffic(port, () => timed("npm", ["run", "--silent", "rollback"], t.workDir, env));
             add(engine, "npm run rollback", rollback.seconds);
             add(engine, "npm run rollback: time to traffic", rollback.toTraffic ?? NaN);
             add(

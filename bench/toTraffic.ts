@@ -30,24 +30,27 @@ const colour = () => new Promise((resolve) => {
 })();
 `;
 
-/** Seconds `command` took, and seconds from its start until another colour answered on `port` (undefined: none did). */
+/**
+ * Seconds `run` took, and seconds from its start until another colour answered on `port` of
+ * 127.0.0.1 (inside the network namespace `netns` when given; undefined: none did).
+ */
 export function timedToTraffic(
-    command: string,
-    args: string[],
-    cwd: string,
-    env: NodeJS.ProcessEnv,
     port: number,
-    timed: (command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv) => number,
+    run: () => number,
+    netns?: string,
 ): { seconds: number; toTraffic?: number } {
     const out = path.join(os.tmpdir(), `bluegreen-to-traffic-${process.pid}-${Date.now()}`);
-    const watcher = childProcess.spawn(process.execPath, ["-e", WATCHER, String(port), "", out], { stdio: "ignore" });
+    const node = [process.execPath, "-e", WATCHER, String(port), "", out];
+    const watcher = netns
+        ? childProcess.spawn("ip", ["netns", "exec", netns, ...node], { stdio: "ignore" })
+        : childProcess.spawn(node[0], node.slice(1), { stdio: "ignore" });
     try {
         const ready = Date.now() + 10000;
         while (!fs.existsSync(`${out}.ready`) && Date.now() < ready) {
             Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
         }
         const started = Date.now();
-        const seconds = timed(command, args, cwd, env);
+        const seconds = run();
         const seen = fs.existsSync(out) ? Number(fs.readFileSync(out, "utf8")) : undefined;
         return { seconds, ...(seen !== undefined ? { toTraffic: (seen - started) / 1000 } : {}) };
     } finally {

@@ -50,7 +50,7 @@ export async function trafficFirst(
         try {
             const done = await installAndConfirm(nginx, `${command} to ${to}`, bundle(text, []), version);
             console.log(
-                `${command}: traffic on ${to} (nginx answered it ${done.switchMs} ms after its reload); recording it`,
+                `${command}: traffic on ${to} (reload via ${done.reloadVia}; nginx answered it ${done.switchMs} ms after); recording it`,
             );
         } catch (err) {
             putBackStackConfig(process.cwd(), stackFile, before);

@@ -82,7 +82,7 @@ describe("traffic first: npm run rollback moves nginx before its update", functi
         assert.ok(run.result.moved && run.result.runningWhenMoved, "green served while the rollback still ran");
         assert.match(
             run.result.output,
-            /rollback: traffic on green \(nginx answered it \d+ ms after its reload\); recording it/,
+            /rollback: traffic on green \(reload via signal; nginx answered it \d+ ms after\); recording it/,
         );
         assert.match(await answer("/"), /^200 version=2 /);
         assert.strictEqual(configured(), "green");

@@ -80,7 +80,7 @@ describe(`remote engine over SSH (${TEST_ENGINE})`, function () {
         assert.strictEqual(result.code, 0, result.output);
         assert.match(
             result.output,
-            /rollback: traffic on blue \(nginx answered it \d+ ms after its reload\); recording it/,
+            /rollback: traffic on blue \(reload via agent, with the install; nginx answered it \d+ ms after\); recording it/,
         );
         assert.strictEqual((await t.stack.outputs()).liveColor.value, "blue");
         assert.match(serving().body, /^version=1 /);
