@@ -10,8 +10,7 @@ import { processAlive } from "./locks";
 
 /** Claims the stack (of `backend`) for this process; returns the release. Throws in one line when another process holds it. */
 export function claimStack(backend: string, stack: string, command: string): () => void {
-    const key = createHash("sha1").update(`${backend}\n${stack}`).digest("hex").slice(0, 16);
-    const file = path.join(os.tmpdir(), `bluegreen-claim-${key}.json`);
+    const file = claimFile(backend, stack);
     for (let attempt = 0; attempt < 2; attempt++) {
         try {
             fs.writeFileSync(file, JSON.stringify({ pid: process.pid, command }), { flag: "wx" });
@@ -21,7 +20,6 @@ export function claimStack(backend: string, stack: string, command: string): () 
                 throw err;
             }
         }
-        // Unreadable for a moment while its writer is between creating and writing it.
         const holder = readClaim(file);
         // Unreadable for a moment while its writer is between creating and writing it.
         if ((holder !== undefined && processAlive(holder.pid)) || (holder === undefined && ageMs(file) < 2000)) {
@@ -34,6 +32,26 @@ export function claimStack(backend: string, stack: string, command: string): () 
         fs.rmSync(file, { force: true }); // its process is gone
     }
     throw new Error(`${command} refused: could not claim the stack ${stack} (${file}); nothing moved`);
+}
+
+/**
+ * Removes the stack's claim when the helper that made it is gone (a SIGKILL): `npm run recover`
+ * leaves nothing behind. Returns what was removed, for its message.
+ */
+export function clearStaleClaim(backend: string, stack: string): string | undefined {
+    const file = claimFile(backend, stack);
+    const holder = readClaim(file);
+    if (holder === undefined || processAlive(holder.pid)) {
+        return undefined;
+    }
+    fs.rmSync(file, { force: true });
+    return `npm run ${holder.command} (pid ${holder.pid})`;
+}
+
+/** The stack's claim file: one per backend and stack, in the temp directory. */
+function claimFile(backend: string, stack: string): string {
+    const key = createHash("sha1").update(`${backend}\n${stack}`).digest("hex").slice(0, 16);
+    return path.join(os.tmpdir(), `bluegreen-claim-${key}.json`);
 }
 
 function ageMs(file: string): number {

@@ -1,4 +1,4 @@
-// `npm run recover`: after a `pulumi up` was killed, drop its stale lock, clear the operations it
+// `npm run recover`: after a `pulumi up` (or a rollback) was killed, drop its stale lock (and claim), clear the operations it
 // left pending (removing what it created but did not record), stop an interrupted verification's
 // log, then run `pulumi up` so state, containers and nginx agree again.
 import * as fs from "fs";
@@ -11,6 +11,7 @@ import { docker } from "../../components/runtime/docker";
 import { run } from "../../components/runtime/process";
 import { taskContainer } from "../../components/runtime/replicaProbe";
 import { orphanedProviders, staleLocks } from "../locks";
+import { clearStaleClaim } from "../stackClaim";
 import { isOrphan, PendingOperation, pendingCreates } from "../pendingCreates";
 import { currentStack, pulumiOk, Stack, up } from "./stack";
 
@@ -26,6 +27,10 @@ export async function recover(app?: string): Promise<number> {
     for (const lock of staleLocks(process.env.PULUMI_BACKEND_URL ?? "", stack.name)) {
         console.log(`recover: removing the lock of a pulumi process that is gone (${lock})`);
         fs.rmSync(lock);
+    }
+    const claim = clearStaleClaim(process.env.PULUMI_BACKEND_URL ?? "", stack.name);
+    if (claim !== undefined) {
+        console.log(`recover: removing the claim on the stack of a helper that is gone (${claim})`);
     }
     await clearPending(stack);
     await stopAnswersLog(stack);

@@ -169,6 +169,10 @@ describe("traffic first: npm run rollback moves nginx before its update", functi
         );
         const recover = await underLoad(URL, 8, async () => cli("recover"));
         assertNoLoss(recover.load);
+        assert.match(
+            recover.result,
+            /^recover: removing the claim on the stack of a helper that is gone \(npm run rollback \(pid \d+\)\)$/m,
+        );
         assert.strictEqual(await colour(), "green");
         assert.strictEqual((await recorded()).color, "green");
         assert.doesNotMatch(cli("status"), /disagree/);

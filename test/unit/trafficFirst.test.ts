@@ -8,7 +8,7 @@ import * as path from "path";
 import type { AppRecord } from "../../components/core/nginx/apps";
 import { recordServing } from "../../components/core/trafficFirst";
 import { lockHolder } from "../../scripts/locks";
-import { claimStack } from "../../scripts/stackClaim";
+import { claimStack, clearStaleClaim } from "../../scripts/stackClaim";
 
 const tls = {
     certificate: "/etc/nginx/bluegreen-files/a.crt",
@@ -63,6 +63,20 @@ describe("traffic first: claims on a stack", () => {
         ]);
         assert.strictEqual(dead.status, 0, String(dead.stderr));
         claimStack(backend, "dev", "rollback")(); // its process exited without releasing
+    });
+
+    it("clears a claim whose process is gone (npm run recover), and only such a one", () => {
+        const leave = (stack: string) =>
+            childProcess.spawnSync(process.execPath, [
+                "-e",
+                `require(${JSON.stringify(path.resolve(__dirname, "../../scripts/stackClaim.js"))}).claimStack(${JSON.stringify(backend)}, ${JSON.stringify(stack)}, "abort")`,
+            ]);
+        assert.strictEqual(leave("dev").status, 0);
+        assert.match(clearStaleClaim(backend, "dev")!, /^npm run abort \(pid \d+\)$/);
+        assert.strictEqual(clearStaleClaim(backend, "dev"), undefined, "nothing left");
+        const release = claimStack(backend, "dev", "rollback");
+        assert.strictEqual(clearStaleClaim(backend, "dev"), undefined, "a live helper's claim stays");
+        release();
     });
 
     it("names who holds the stack's pulumi lock, a live one or one left by a killed update", () => {
