@@ -155,7 +155,9 @@ export async function applySwitch(inputs: ProxySwitchInputs, previous?: SwitchSt
     // A rollback moves traffic before its update (scripts/commands/trafficFirst.ts): nginx may serve
     // this very config already, and then nothing moves here.
     const already = current === text && (await servesVersion(at, version));
-    const watched = previous && inputs.verification && !already ? colorToVerify(previous, inputs) : undefined;
+    // Already moved or not, the colour that took traffic is watched (a rollback's too): undoing it
+    // puts back the config kept beside it, the one nginx ran before the move.
+    const watched = previous && inputs.verification ? colorToVerify(previous, inputs) : undefined;
     // On a shared proxy each app logs its own answers (a window of one app never sees another's).
     const answers = answersFiles(inputs.route ? appKey(own.app) : undefined);
     if (watched === undefined) {
@@ -175,7 +177,7 @@ export async function applySwitch(inputs: ProxySwitchInputs, previous?: SwitchSt
         throw new Error(`${target} failed: could not start logging answers: ${lastLine(start.stderr || start.stdout)}`);
     }
     try {
-        const state = await switchAndConfirm();
+        const state = already ? servedAlready() : await switchAndConfirm();
         const verdict = await watchAnswers(run, watched, inputs.verification!, answers.log).catch((err: Error) => ({
             kind: "fail" as const,
             reason: `${err.message} while watching ${watched}`,
