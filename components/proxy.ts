@@ -18,6 +18,7 @@ import { validateChoice, validateDockerName, type RegistryLogins } from "./core/
 import { Engine as ContainerEngine, NetworkHandle } from "./engines/engine";
 import { deploymentTarget } from "./engines/select";
 import { ProxyApps } from "./proxyApps";
+import { hostedByPlugin } from "./plugin/hosted";
 import { ProxyContainer } from "./proxyContainer";
 import { containerPlacement, Placement, servicePlacement } from "./placement";
 import { SwarmProxy } from "./swarmProxy";
@@ -136,7 +137,7 @@ export class Proxy extends pulumi.ComponentResource {
                   },
                   { parent: this },
               );
-        const apps = new ProxyApps(name);
+        const apps = new ProxyApps(name, hostedByPlugin());
         // With ACME, an agent beside nginx (sharing its namespaces) holds the certificate: for
         // tlsHostnames and every app's host names but those of apps with a certificate of their own.
         const acme =

@@ -22,13 +22,23 @@ export class ProxyApps {
     /** Resolves once the program's synchronous part, which creates the apps, has run. */
     private readonly allJoined: Promise<void>;
 
-    constructor(private readonly proxy: string) {
-        this.allJoined = new Promise((resolve) =>
-            setImmediate(() => {
-                this.sealed = true;
-                resolve();
-            }),
-        );
+    /**
+     * @param open the apps arrive one by one, each in an engine call of its own (the package's
+     * plugin builds them for another language's program): each is checked against those before it,
+     * and every app's switch records its routes.
+     */
+    constructor(
+        private readonly proxy: string,
+        private readonly open = false,
+    ) {
+        this.allJoined = open
+            ? Promise.resolve()
+            : new Promise((resolve) =>
+                  setImmediate(() => {
+                      this.sealed = true;
+                      resolve();
+                  }),
+              );
     }
 
     /**
@@ -42,7 +52,7 @@ export class ProxyApps {
         known?: RouteSettings,
         ownCertificate: pulumi.Output<boolean> = pulumi.output(false),
     ): pulumi.Output<boolean> {
-        if (this.sealed && this.joined.length > 0) {
+        if (this.sealed && this.joined.length > 0 && !this.open) {
             throw new pulumi.RunError(
                 `App ${JSON.stringify(name)}: create every App of the Proxy ${JSON.stringify(this.proxy)} in the ` +
                     `program's first synchronous run (not inside an apply or after an await)`,
@@ -56,17 +66,20 @@ export class ProxyApps {
             }
         }
         this.joined.push({ name, route, ownCertificate });
+        // Open: the apps so far; else every app, once all have joined.
+        const soFar = [...this.joined];
         const joined = pulumi.output(this.allJoined.then(() => true));
-        return joined.apply(() =>
-            pulumi.all(this.joined.map((j) => j.route)).apply((routes: RouteSettings[]) => {
-                const conflict = routeConflict(routes.map((r, i) => claimOf(this.joined[i].name, r)));
+        return joined.apply(() => {
+            const apps = this.open ? soFar : this.joined;
+            return pulumi.all(apps.map((j) => j.route)).apply((routes: RouteSettings[]) => {
+                const conflict = routeConflict(routes.map((r, i) => claimOf(apps[i].name, r)));
                 if (conflict !== undefined) {
                     throw new SettingError(`Proxy ${JSON.stringify(this.proxy)}: ${conflict}`);
                 }
-                const own = routes[this.joined.findIndex((j) => j.name === name)];
-                return this.joined.length > 1 || claimsRoute(own);
-            }),
-        );
+                const own = routes[apps.findIndex((j) => j.name === name)];
+                return this.open || apps.length > 1 || claimsRoute(own);
+            });
+        });
     }
 
     /** The switches of the apps before this one: its switch waits for them. */

@@ -8,8 +8,10 @@
 // build, so a code change shows no diff. The Node dynamic provider plugin evaluates it as it would
 // a closure (`exports.handler()` returns the provider). Like the SDK's own rule for dynamic
 // providers, each version of a provider must handle state written by the ones before it.
+import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "../sdk";
+import { hostedByPlugin } from "../plugin/hosted";
 
 /** The type token of `pulumi.dynamic.Resource`: the engine routes it to the Node dynamic provider. */
 export const DYNAMIC_TYPE = "pulumi-nodejs:dynamic:Resource";
@@ -59,6 +61,26 @@ export function providerText(ref: ProviderRef): string {
 `;
 }
 
+/** The type a provider's resources have when the package's plugin serves them: `bluegreen:providers:HealthCheck`. */
+export function packageTypeOf(ref: ProviderRef): string {
+    const stem = path.basename(ref.module, ".js");
+    if (ref.exportName !== `${stem}Provider`) {
+        throw new Error(`provider ${ref.exportName} of ${ref.module} is not named <module>Provider`);
+    }
+    return `${PACKAGE_NAME}:providers:${stem[0].toUpperCase()}${stem.slice(1)}`;
+}
+
+/** The provider behind a type `packageTypeOf` made, or undefined for any other type. */
+export function providerOfPackageType(type: string): pulumi.dynamic.ResourceProvider | undefined {
+    const match = /^bluegreen:providers:([A-Z][A-Za-z]*)$/.exec(type);
+    if (match === null) {
+        return undefined;
+    }
+    const stem = `${match[1][0].toLowerCase()}${match[1].slice(1)}`;
+    const module = path.join(__dirname, `${stem}.js`);
+    return fs.existsSync(module) ? require(module)[`${stem}Provider`] : undefined;
+}
+
 /** `pulumi.dynamic.Resource` with its provider named by module (see the top of this file). */
 export abstract class ModuleDynamicResource extends pulumi.CustomResource {
     /**
@@ -70,6 +92,11 @@ export abstract class ModuleDynamicResource extends pulumi.CustomResource {
         props: pulumi.Inputs,
         opts?: pulumi.CustomResourceOptions,
     ) {
-        super(DYNAMIC_TYPE, name, { ...props, __provider: providerText(provider) }, opts);
+        // Another language's program: the package's plugin serves them (components/plugin/hosted.ts).
+        if (hostedByPlugin()) {
+            super(packageTypeOf(provider), name, props, opts);
+        } else {
+            super(DYNAMIC_TYPE, name, { ...props, __provider: providerText(provider) }, opts);
+        }
     }
 }

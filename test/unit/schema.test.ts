@@ -1,10 +1,11 @@
 // The public API stays within what Pulumi's component schema inference can express (the analyzer
 // `pulumi package add` runs on a TypeScript component package): interfaces, string-literal enums,
-// no functions. Run the SDK's own analyzer on this package and check what other languages will see.
+// no functions. Run the SDK's own analyzer on this package and check what other languages will see,
+// and that the schema the package's plugin serves (components/plugin/schema.json) is that one.
 import * as assert from "assert";
-import * as path from "path";
-
-const REPO = path.resolve(__dirname, "../../..");
+import * as fs from "fs";
+import { SCHEMA_FILE } from "../../components/plugin/provider";
+import { analyzePackage, schemaText } from "../../scripts/schema";
 
 interface Property {
     readonly type?: string;
@@ -23,20 +24,20 @@ interface Analysis {
     readonly typeDefinitions: Record<string, { readonly enum?: { value: string }[]; readonly properties?: object }>;
 }
 
-function analyze(): Analysis {
-    const { Analyzer } = require("@pulumi/pulumi/provider/experimental/analyzer") as {
-        Analyzer: new (dir: string, name: string, pkg: object, names: Set<string>) => { analyze(): Analysis };
-    };
-    const pkg = require(path.join(REPO, "package.json")) as { name: string };
-    return new Analyzer(REPO, pkg.name, pkg, new Set(["Proxy", "App"])).analyze();
-}
-
 describe("the component schema other languages get (Pulumi's analyzer)", function () {
     this.timeout(60000);
     let schema: Analysis;
 
     before(() => {
-        schema = analyze();
+        schema = analyzePackage() as unknown as Analysis;
+    });
+
+    it("is the schema the package's plugin serves: npm run schema rewrites it after a change", () => {
+        const served = fs.readFileSync(SCHEMA_FILE, "utf8");
+        assert.ok(
+            served === schemaText(schema as never),
+            `${SCHEMA_FILE} differs from the schema the sources give: run npm run build && npm run schema`,
+        );
     });
 
     it("infers Proxy and App with every argument documented, stating its default when optional", () => {
