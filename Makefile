@@ -12,7 +12,7 @@ build: setup
 	@npx tsc -p . && node -e 'require("./scripts/freshBuild").refresh()'
 
 lint: setup
-	@npx eslint . && npx prettier --check . && gofmt -l images/sample images/acme | (! grep .) && \
+	@npx eslint . && npx prettier --check . && gofmt -l images/sample images/acme scripts/gosdk examples/go | (! grep .) && \
 		(cd images/acme && go vet ./...)
 
 test: build lint
@@ -36,7 +36,7 @@ swarm-destroy:
 
 # The SSH and swarm parts run on their harnesses (need root), each torn down afterwards even on failure.
 bench: build
-	@$(ENV) node bin/bench/swap.js && node bin/bench/speed.js && node bin/bench/rollback.js && node bin/bench/apps.js && \
+	@$(ENV) node bin/bench/swap.js && node bin/bench/speed.js && node bin/bench/rollback.js && node bin/bench/apps.js && node bin/bench/languages.js && \
 		(trap 'bash scripts/remote-harness.sh down' EXIT && bash scripts/remote-harness.sh up && \
 		bash scripts/remote-harness.sh with -- node bin/bench/remote.js) && \
 		trap 'bash scripts/swarm-harness.sh down' EXIT && bash scripts/swarm-harness.sh up 2 && \

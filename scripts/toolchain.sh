@@ -96,3 +96,24 @@ while read -r name version; do
         || die "pulumi plugin install resource $name $version --file … failed (log: $BLUEGREEN_CACHE/logs/plugin-install.log)"
 done <<<"$plugins"
 log "plugins in $PULUMI_HOME: $(paste -sd, <<<"$plugins" | sed 's/,/, /g')"
+
+# 3. The Python and YAML language hosts, for programs in those languages that use bluegreen through
+#    `pulumi package add` (docs/languages.md): a standard install ships them; else built once from
+#    the sources (about 1.5 min cold, 5 s warm) into the cache, keyed by the build script's content,
+#    and put beside our CLI, where it looks first.
+langhosts="pulumi-language-python pulumi-language-python-exec pulumi-resource-pulumi-python pulumi-language-yaml"
+if [ "$cli" = "$TOOLCHAIN_BIN/pulumi" ]; then
+    [ -f "$sources/build-langhosts.sh" ] || die "no $sources/build-langhosts.sh: the Python and YAML language hosts cannot be built"
+    langhost_cache="$BLUEGREEN_CACHE/toolchain/langhosts-$(sha256sum "$sources/build-langhosts.sh" | cut -c1-12)"
+    if [ ! -x "$langhost_cache/pulumi-language-yaml" ]; then
+        log "building the Python and YAML language hosts (cold: about 1.5 min; log: $BLUEGREEN_CACHE/logs/build-langhosts.log)"
+        rm -rf "$langhost_cache.partial"
+        run_logged "$BLUEGREEN_CACHE/logs/build-langhosts.log" bash "$sources/build-langhosts.sh" "$langhost_cache.partial"
+        rm -rf "$langhost_cache" && mv "$langhost_cache.partial" "$langhost_cache"
+    fi
+    for file in $langhosts; do
+        cmp -s "$langhost_cache/$file" "$TOOLCHAIN_BIN/$file" && continue
+        cp -p "$langhost_cache/$file" "$TOOLCHAIN_BIN/.$file.$$" && mv -f "$TOOLCHAIN_BIN/.$file.$$" "$TOOLCHAIN_BIN/$file"
+    done
+    log "language hosts beside pulumi: nodejs, python, yaml"
+fi
