@@ -80,7 +80,7 @@ export function median(values: number[]): number {
 }
 
 /** A project with no resources, on the same backend: what any `pulumi up` costs here. */
-export function emptyProgram(t: TestStack): { dir: string; env: NodeJS.ProcessEnv } {
+export function emptyProgram(t: { readonly env: NodeJS.ProcessEnv }): { dir: string; env: NodeJS.ProcessEnv } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bluegreen-empty-"));
     fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: empty\nruntime: nodejs\nmain: index.js\n");
     fs.writeFileSync(path.join(dir, "package.json"), '{ "name": "empty", "private": true }\n');

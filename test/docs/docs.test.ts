@@ -180,6 +180,32 @@ const STEPS: Record<string, Step> = {
             assert.strictEqual((await serving()).color, "blue", "the dev stack beside it kept serving");
         },
     },
+    "docs/languages.md, Try the YAML example": {
+        title: "pulumi package add, a YAML program's Proxy and two Apps: api released and rolled back, destroyed",
+        check: async (outputs, clone, commands) => {
+            const curls = outputs.filter((_, i) => /^curl /.test(commands[i]));
+            assert.deepStrictEqual(
+                curls.map((c) => c.match(/^version=\d/m)?.[0]),
+                ["version=1", "version=3", "version=2", "version=1"],
+            );
+            assert.match(fs.readFileSync(path.join(clone, "examples/yaml/Pulumi.yaml"), "utf8"), /^packages:/m);
+            assert.strictEqual(await containersNamed("yaml-"), "");
+            assert.strictEqual((await serving()).color, "blue", "the dev stack beside it kept serving");
+        },
+    },
+    "docs/languages.md, Try the Python example": {
+        title: "a virtual environment, pulumi package add, a Python program's Proxy and two Apps: api released, destroyed",
+        check: async (outputs, clone, commands) => {
+            const curls = outputs.filter((_, i) => /^curl /.test(commands[i]));
+            assert.deepStrictEqual(
+                curls.map((c) => c.match(/^version=\d/m)?.[0]),
+                ["version=1", "version=2"],
+            );
+            assert.ok(fs.existsSync(path.join(clone, "examples/python/sdks/bluegreen/pulumi_bluegreen/app.py")));
+            assert.strictEqual(await containersNamed("python-"), "");
+            assert.strictEqual((await serving()).color, "blue", "the dev stack beside it kept serving");
+        },
+    },
 };
 
 describe("docs/ walk-throughs on a fresh clone (the dev stack, after make demo)", function () {
@@ -216,6 +242,15 @@ describe("docs/ walk-throughs on a fresh clone (the dev stack, after make demo)"
                     `. scripts/env.sh && cd examples/several-apps && pulumi destroy --yes --non-interactive --stack apps`,
                 );
             }
+            for (const example of ["yaml", "python"]) {
+                // Each example's stack is named after it.
+                if ((await containersNamed(`${example}-`)) !== "") {
+                    runShell(
+                        clone,
+                        `. scripts/env.sh && cd examples/${example} && pulumi destroy --yes --non-interactive --stack ${example}`,
+                    );
+                }
+            }
             if ((await devContainers()) !== "") {
                 runShell(clone, `. scripts/env.sh && pulumi destroy --yes --non-interactive --stack ${STACK}`);
             }
@@ -223,9 +258,11 @@ describe("docs/ walk-throughs on a fresh clone (the dev stack, after make demo)"
         for (const name of [...EXAMPLE.containers, ...["acme", "proxy", "blue", "green"].map((r) => `${STACK}-${r}`)]) {
             await docker(["rm", "-f", name]);
         }
-        const appsLeft = await containersNamed("apps-");
-        if (appsLeft !== "") await docker(["rm", "-f", ...appsLeft.split("\n")]);
-        for (const network of [EXAMPLE.network, "apps-edge-net", `${STACK}-net`]) {
+        for (const prefix of ["apps-", "yaml-", "python-"]) {
+            const left = await containersNamed(prefix);
+            if (left !== "") await docker(["rm", "-f", ...left.split("\n")]);
+        }
+        for (const network of [EXAMPLE.network, "apps-edge-net", "yaml-edge-net", "python-edge-net", `${STACK}-net`]) {
             await docker(["network", "rm", network]);
         }
         for (const volume of [EXAMPLE.volume, `${STACK}-acme`]) {

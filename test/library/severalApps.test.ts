@@ -6,7 +6,7 @@ import * as assert from "assert";
 import { docker, dockerOk } from "../../components/runtime/docker";
 import { Consumer, installExample } from "../support/consumer";
 import { routedClient } from "../support/routed";
-import { startLoad, type LoadResult } from "../support/hey";
+import { assertNoLossOnAll, underLoadOnAll } from "../support/load";
 import { NO_APP_BODY } from "../../components/core/nginx/routes";
 import { removeCertFiles, selfSigned } from "../support/certs";
 import { curl, fingerprintOf, servedCertificate } from "../support/edge";
@@ -16,40 +16,6 @@ const URL = `http://127.0.0.1:${PUBLIC_PORT}`;
 
 /** What each app answers, as `<status> <body>`: by the sample's version, web 1, api 2, shop 3 (before releases). */
 const { get, answer: versionAt } = routedClient(URL);
-
-/** GET and POST load on every (path, host) while `action` runs. */
-async function underLoadOnAll<T>(
-    targets: readonly { path: string; host?: string }[],
-    seconds: number,
-    action: () => Promise<T>,
-): Promise<{ result: T; load: (LoadResult & { target: string })[] }> {
-    const runs = targets.flatMap((t) =>
-        (["GET", "POST"] as const).map((method) =>
-            startLoad({
-                url: `${URL}${t.path}`,
-                host: t.host,
-                seconds,
-                rpsPerConnection: 20,
-                connections: 1,
-                method,
-            }).then((result) => ({ ...result, target: `${t.host ?? "(no host)"}${t.path}` })),
-        ),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    const result = await action();
-    return { result, load: await Promise.all(runs) };
-}
-
-function assertNoLossOnAll(load: readonly (LoadResult & { target: string })[]): void {
-    for (const l of load) {
-        assert.ok(l.total > 50, `${l.method} ${l.target}: load ran (${l.total} requests)`);
-        assert.strictEqual(
-            l.failed,
-            0,
-            `${l.method} ${l.target}: ${JSON.stringify({ statuses: l.statuses, errors: l.errors })}`,
-        );
-    }
-}
 
 describe("several apps behind one proxy (examples/several-apps)", function () {
     this.timeout(900000);
@@ -101,7 +67,7 @@ describe("several apps behind one proxy (examples/several-apps)", function () {
         app("shop", PUBLIC_PORT + 6, "bluegreen-sample:3");
         setPath("apps.shop.hosts[0]", "shop.test");
         setPath("apps.shop.hosts[1]", "*.shop.test");
-        const added = await underLoadOnAll([{ path: "/" }], 15, async () => up());
+        const added = await underLoadOnAll(URL, [{ path: "/" }], 15, async () => up());
         assertNoLossOnAll(added.load);
         assert.strictEqual(await ids("web"), webBefore, "web's containers kept");
         assert.strictEqual(await proxyId(), proxyBefore, "nginx's container kept");
@@ -132,6 +98,7 @@ describe("several apps behind one proxy (examples/several-apps)", function () {
         setPath("apps.api.greenImage", "bluegreen-sample:1");
         setPath("apps.api.liveColor", "green");
         const release = await underLoadOnAll(
+            URL,
             [{ path: "/" }, { path: "/api/x", host: "app.test" }, { path: "/", host: "shop.test" }],
             20,
             async () => up(),
@@ -171,7 +138,7 @@ describe("several apps behind one proxy (examples/several-apps)", function () {
         setPath("apps.api.greenImage", "bluegreen-sample:failing");
         setPath("apps.api.liveColor", "green");
         const targets = [{ path: "/" }, { path: "/api/x", host: "app.test" }, { path: "/", host: "shop.test" }];
-        const release = await underLoadOnAll(targets, 28, async () =>
+        const release = await underLoadOnAll(URL, targets, 28, async () =>
             program.attempt("pulumi", ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", stack]),
         );
         assert.notStrictEqual(release.result.code, 0, release.result.output);
@@ -253,6 +220,7 @@ describe("several apps behind one proxy (examples/several-apps)", function () {
         set(["--secret", "--path"], "appTls.shop.key", shopPair.key);
         const before = [await ids("web"), await ids("api"), await ids("shop"), await proxyId()];
         const on = await underLoadOnAll(
+            URL,
             [{ path: "/" }, { path: "/api/x", host: "app.test" }, { path: "/", host: "shop.test" }],
             20,
             async () => up(),
@@ -301,7 +269,7 @@ describe("several apps behind one proxy (examples/several-apps)", function () {
     it("takes an app off the proxy: its routes go, the others keep serving under load", async () => {
         const webBefore = await ids("web");
         program.run("pulumi", ["config", "rm", "--path", "apps.shop", "--stack", stack]);
-        const removed = await underLoadOnAll([{ path: "/" }, { path: "/api/x", host: "app.test" }], 15, async () =>
+        const removed = await underLoadOnAll(URL, [{ path: "/" }, { path: "/api/x", host: "app.test" }], 15, async () =>
             up(),
         );
         assertNoLossOnAll(removed.load);

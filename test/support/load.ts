@@ -39,3 +39,38 @@ export async function expectFailure(run: () => Promise<unknown>): Promise<{ mess
     }
     throw new Error("the command was expected to fail");
 }
+
+/** GET and POST load on every (path, host) of the proxy at `base` while `action` runs. */
+export async function underLoadOnAll<T>(
+    base: string,
+    targets: readonly { path: string; host?: string }[],
+    seconds: number,
+    action: () => Promise<T>,
+): Promise<{ result: T; load: (LoadResult & { target: string })[] }> {
+    const runs = targets.flatMap((t) =>
+        (["GET", "POST"] as const).map((method) =>
+            startLoad({
+                url: `${base}${t.path}`,
+                host: t.host,
+                seconds,
+                rpsPerConnection: 20,
+                connections: 1,
+                method,
+            }).then((result) => ({ ...result, target: `${t.host ?? "(no host)"}${t.path}` })),
+        ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const result = await action();
+    return { result, load: await Promise.all(runs) };
+}
+
+export function assertNoLossOnAll(load: readonly (LoadResult & { target: string })[]): void {
+    for (const l of load) {
+        assert.ok(l.total > 50, `${l.method} ${l.target}: load ran (${l.total} requests)`);
+        assert.strictEqual(
+            l.failed,
+            0,
+            `${l.method} ${l.target}: ${JSON.stringify({ statuses: l.statuses, errors: l.errors })}`,
+        );
+    }
+}

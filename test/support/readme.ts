@@ -168,6 +168,8 @@ export const CLAIMS: readonly Claim[] = [
     { file: "docs/troubleshooting.md", label: "Look around", test: DOCS_TEST },
     { file: "docs/library.md", label: "Try the example", test: DOCS_TEST },
     { file: "docs/library.md", label: "Try several apps", test: DOCS_TEST },
+    { file: "docs/languages.md", label: "Try the YAML example", test: DOCS_TEST },
+    { file: "docs/languages.md", label: "Try the Python example", test: DOCS_TEST },
 ];
 
 /** A test's own claims, in its order. */
