@@ -99,13 +99,14 @@ log "plugins in $PULUMI_HOME: $(paste -sd, <<<"$plugins" | sed 's/,/, /g')"
 
 # 3. The Python and YAML language hosts, for programs in those languages that use bluegreen through
 #    `pulumi package add` (docs/languages.md): a standard install ships them; else built once from
-#    the sources (about 1.5 min cold, 5 s warm) into the cache, keyed by the build script's content,
-#    and put beside our CLI, where it looks first.
+#    the sources (about 1.5 min cold, 5 s warm) into the cache, keyed by the CLI's version as the
+#    CLI is, and put beside our CLI, where it looks first.
 langhosts="pulumi-language-python pulumi-language-python-exec pulumi-resource-pulumi-python pulumi-language-yaml"
 if [ "$cli" = "$TOOLCHAIN_BIN/pulumi" ]; then
-    [ -f "$sources/build-langhosts.sh" ] || die "no $sources/build-langhosts.sh: the Python and YAML language hosts cannot be built"
-    langhost_cache="$BLUEGREEN_CACHE/toolchain/langhosts-$(sha256sum "$sources/build-langhosts.sh" | cut -c1-12)"
+    langhost_cache="$BLUEGREEN_CACHE/toolchain/langhosts-v$PULUMI_CLI_VERSION"
     if [ ! -x "$langhost_cache/pulumi-language-yaml" ]; then
+        [ -f "$sources/build-langhosts.sh" ] || die "no $sources/build-langhosts.sh: the Python and YAML language \
+hosts cannot be built; set BLUEGREEN_PULUMI_SOURCES to the Pulumi sources' directory"
         log "building the Python and YAML language hosts (cold: about 1.5 min; log: $BLUEGREEN_CACHE/logs/build-langhosts.log)"
         rm -rf "$langhost_cache.partial"
         run_logged "$BLUEGREEN_CACHE/logs/build-langhosts.log" bash "$sources/build-langhosts.sh" "$langhost_cache.partial"
