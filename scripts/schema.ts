@@ -25,7 +25,7 @@ export function analyzePackage(): Analysis {
     // Loaded here: the analyzer loads the TypeScript compiler.
     const { Analyzer } = require("@pulumi/pulumi/provider/experimental/analyzer");
     const pkg = packageJson();
-    // The library's entry in source form (package.json's main is the plugin's compiled entry).
+    // The library's entry in source form (package.json's main is the plugin's entry).
     const source = { ...pkg, exports: undefined, main: "components/index.ts" };
     return new Analyzer(ROOT, pkg.name, source, new Set(COMPONENTS)).analyze();
 }

@@ -1,8 +1,8 @@
 // bluegreen from other Pulumi languages (examples/yaml, examples/python), as a user has them: a
-// program of its own that adds this checkout with `pulumi package add`, one Proxy and two Apps by
-// host name, one app released and rolled back by changing the program's inputs under GET+POST
-// keep-alive load on both, a wrong input refused at preview, and a destroy that leaves nothing; and a
-// Go program compiled against the SDK generated for Go.
+// program of its own that adds an unbuilt copy of this checkout with `pulumi package add`, one
+// Proxy and two Apps by host name, one app released and rolled back by changing the program's
+// inputs under GET+POST keep-alive load on both, a wrong input refused at preview, and a destroy
+// that leaves nothing; and a Go program compiled against the SDK generated for Go.
 import * as assert from "assert";
 import * as childProcess from "child_process";
 import * as fs from "fs";
@@ -81,6 +81,8 @@ for (const example of EXAMPLES) {
         it("adds the package, then deploys one Proxy and two Apps, each on its host, the providers served by the package", async () => {
             assert.ok(!program.dir.startsWith(REPO), "the program is outside the checkout");
             assert.match(fs.readFileSync(path.join(program.dir, "Pulumi.yaml"), "utf8"), /packages:\n\s+bluegreen: \//);
+            // The checkout it added had no build: the plugin transpiled its sources on its first start.
+            assert.ok(fs.existsSync(path.join(program.dir, "bluegreen/bin/components/plugin/main.js")));
             if (example.language === "python") {
                 assert.ok(fs.existsSync(path.join(program.dir, "sdks/bluegreen/pulumi_bluegreen/app.py")));
             }

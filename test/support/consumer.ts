@@ -47,20 +47,37 @@ const PYTHON_VENV = path.join(
 );
 
 /**
- * A copy of examples/<example> (another language's program) that adds this checkout as a package
- * (`pulumi package add`, the component plugin built in bin/), and a new stack. A Python program
- * gets a copy of the cache's virtual environment as its `venv`, as a user makes their own.
+ * A copy of examples/<example> (another language's program) that adds this package with `pulumi
+ * package add`, from a checkout with no build yet (as a git URL fetches it: the plugin builds
+ * itself on its first start), and a new stack. A Python program gets a copy of the cache's virtual
+ * environment as its `venv`, as a user makes their own.
  */
 export function addPackageTo(example: string, stack: string): Consumer {
     return programFrom(example, stack, (dir, run) => {
+        const checkout = unbuiltCheckout(path.join(dir, "bluegreen"));
         if (fs.existsSync(path.join(dir, "requirements.txt"))) {
             if (!fs.existsSync(path.join(PYTHON_VENV, "bin/python"))) {
                 throw new Error(`no Python SDK at ${PYTHON_VENV}: run make setup`);
             }
             run("cp", ["-a", PYTHON_VENV, path.join(dir, "venv")]);
         }
-        run("pulumi", ["package", "add", REPO]);
+        run("pulumi", ["package", "add", checkout]);
     });
+}
+
+/**
+ * This checkout's working tree at `into` without bin/, with node_modules hard-linked from this
+ * one's (what `npm ci` would make; `pulumi package add` runs `npm install` there, which finds it
+ * up to date).
+ */
+function unbuiltCheckout(into: string): string {
+    const skipped = /^(\.git|bin|node_modules|\.pulumi-state|examples\/[^/]+\/(node_modules|venv|sdks|bin))$/;
+    fs.cpSync(REPO, into, {
+        recursive: true,
+        filter: (src) => !skipped.test(path.relative(REPO, src).split(path.sep).join("/")),
+    });
+    childProcess.execFileSync("cp", ["-al", path.join(REPO, "node_modules"), path.join(into, "node_modules")]);
+    return into;
 }
 
 /** A copy of examples/<example>, made ready by `install`, with a stack in a file backend of its own. */
