@@ -3,6 +3,7 @@
 // Python example (the package added with `pulumi package add`), in interleaved rounds, beside a
 // no-change `pulumi up` of each (what the component plugin's start costs) and an empty program's
 // `pulumi up`, measured in the same rounds. Writes bench/results/languages.{md,json}.
+import * as fs from "fs";
 import { addPackageTo, Consumer, installExample, languageExampleConfig } from "../test/support/consumer";
 import { benchLog, envNumber, machine, writeResults } from "./report";
 import { emptyProgram, median, timed } from "./speed";
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
             p.consumer.attempt("pulumi", ["destroy", "--yes", "--non-interactive", "--stack", p.consumer.stack]);
             p.consumer.remove();
         }
+        fs.rmSync(empty.dir, { recursive: true, force: true });
     }
     const result: LanguagesResult = { machine: machine(), date: new Date().toISOString(), rounds, emptySeconds, rows };
     writeResults("languages", result, languagesTable(result));
