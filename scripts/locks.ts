@@ -1,62 +1,59 @@
-// Stale stack locks of a local (file://) backend: a killed `pulumi up` leaves its lock behind.
+// Stack locks a killed `pulumi up` leaves behind, in any backend (scripts/backends/stackLocks.ts),
+// and the provider processes it leaves running.
 import * as fs from "fs";
 import * as os from "os";
-import * as path from "path";
+import { StackLock, stackLocks } from "./backends/stackLocks";
+import { projectName } from "./stackFiles";
 
-/** A lock file of a local (file://) backend: its path and the process that holds it. */
-interface LockFile {
-    readonly file: string;
-    readonly pid?: number;
-    readonly hostname?: string;
-}
-
-/** The lock files of `stack` in a local (file://) backend (none for other backends). */
-function lockFiles(backend: string, stack: string): LockFile[] {
-    if (!backend.startsWith("file://")) {
-        return [];
-    }
-    const lockRoot = path.join(backend.slice("file://".length).replace(/\?.*$/, ""), ".pulumi", "locks");
-    const found: LockFile[] = [];
-    const walk = (dir: string): void => {
-        for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : []) {
-            const full = path.join(dir, entry.name);
-            if (entry.isDirectory()) {
-                walk(full);
-            } else if (entry.name.endsWith(".json") && path.basename(dir) === stack) {
-                const lock = JSON.parse(fs.readFileSync(full, "utf8")) as { pid?: number; hostname?: string };
-                found.push({ file: full, pid: lock.pid, hostname: lock.hostname });
-            }
-        }
-    };
-    walk(lockRoot);
-    return found;
-}
-
-/** Whether the process holding `lock` is gone (it ran on this machine). */
-function isStale(lock: LockFile): boolean {
+/** Whether the process holding `lock` is provably gone: it ran on this machine and no longer runs. */
+export function isStale(lock: StackLock): boolean {
     return lock.hostname === os.hostname() && lock.pid !== undefined && !processAlive(lock.pid);
 }
 
-/** Lock files of a local (file://) backend whose owning process is gone: left by a killed `pulumi up`. */
-export function staleLocks(backend: string, stack: string): string[] {
-    return lockFiles(backend, stack)
-        .filter(isStale)
-        .map((lock) => lock.file);
+/** Who took `lock`, in words: `pid 4242 of ci on runner-7 since 2026-12-07T22:59:01Z`. */
+export function describeLock(lock: StackLock): string {
+    const who = lock.username ? ` of ${lock.username}` : "";
+    return `pid ${lock.pid ?? "?"}${who} on ${lock.hostname ?? "an unknown host"} since ${lock.since ?? "an unknown time"}`;
+}
+
+/** The locks on the stack of the program in the working directory, in PULUMI_BACKEND_URL's backend. */
+export function currentLocks(stack: string): Promise<StackLock[]> {
+    return stackLocks(process.env.PULUMI_BACKEND_URL ?? "", projectName(process.cwd()), stack);
 }
 
 /** Who holds the stack's lock (a running `pulumi up`, here or elsewhere, or a killed one), in words; undefined when nobody. */
-export function lockHolder(backend: string, stack: string): string | undefined {
-    const [held] = lockFiles(backend, stack);
-    const who = held && `pid ${held.pid ?? "?"} on ${held.hostname ?? "an unknown host"}`;
-    return held && (isStale(held) ? `${who}, which is gone: npm run recover clears it` : who);
+export async function lockHolder(stack: string): Promise<string | undefined> {
+    const [held] = await currentLocks(stack);
+    return (
+        held && (isStale(held) ? `${describeLock(held)}, which is gone: npm run recover clears it` : describeLock(held))
+    );
+}
+
+/** The one line for an update refused by the stack's lock: who holds it, since when, and what to do; undefined when unlocked. */
+export async function lockedMessage(stack: string): Promise<string | undefined> {
+    const [held] = await currentLocks(stack);
+    if (held === undefined) {
+        return undefined;
+    }
+    const next = isStale(held)
+        ? "that process is gone: npm run recover removes its lock"
+        : "wait for it to end, then npm run status";
+    return `the stack ${stack} is locked by another pulumi update (${describeLock(held)}; ${held.where}); nothing changed: ${next}`;
 }
 
 export function processAlive(pid: number): boolean {
     try {
         process.kill(pid, 0);
-        return true;
     } catch {
         return false;
+    }
+    // A killed process nobody has reaped yet (a zombie: in a container whose pid 1 reaps nothing, a
+    // SIGKILLed pulumi stays one) is gone all the same.
+    try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+        return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+    } catch {
+        return true; // no /proc to tell (not Linux): the signal said it exists
     }
 }
 
@@ -88,8 +85,9 @@ export function providerEngineAddress(argv: string[]): string | undefined {
     if (at >= 0) {
         return argv[at + 1];
     }
-    // A resource plugin binary (pulumi-resource-docker, -command) takes the address as its first argument.
-    return /(^|\/)pulumi-resource-[\w-]+$/.test(argv[0] ?? "") ? argv[1] : undefined;
+    // A resource plugin binary (pulumi-resource-docker, -command) or a language host
+    // (pulumi-language-nodejs, -yaml) takes the address as its first argument.
+    return /(^|\/)pulumi-(resource|language)-[\w-]+$/.test(argv[0] ?? "") ? argv[1] : undefined;
 }
 
 /** A process's network namespace (`net:[4026531840]`), or undefined when it cannot be read. */
@@ -102,12 +100,12 @@ function networkNamespace(pid: number | "self"): string | undefined {
 }
 
 /**
- * Provider processes (dynamic providers and resource plugins) whose engine is gone: a killed
- * `pulumi up` leaves them running (in process groups of their own), idle but holding memory.
+ * Plugin processes (dynamic providers, resource plugins, language hosts) whose engine is gone: a
+ * killed `pulumi up` leaves them running (in process groups of their own), idle but holding memory.
  * Only this network namespace's: an engine address (127.0.0.1:port) means nothing in another
  * one (a test host's, a container's). Linux only (reads /proc).
  */
-export async function orphanedProviders(): Promise<number[]> {
+export async function orphanedPlugins(): Promise<number[]> {
     const found: number[] = [];
     const here = networkNamespace("self");
     for (const entry of fs.existsSync("/proc") ? fs.readdirSync("/proc") : []) {

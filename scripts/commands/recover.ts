@@ -10,7 +10,7 @@ import { answersFiles } from "../../components/core/nginx/verify";
 import { docker } from "../../components/runtime/docker";
 import { run } from "../../components/runtime/process";
 import { taskContainer } from "../../components/runtime/replicaProbe";
-import { orphanedProviders, staleLocks } from "../locks";
+import { currentLocks, describeLock, isStale, orphanedPlugins } from "../locks";
 import { clearStaleClaim } from "../stackClaim";
 import { isOrphan, PendingOperation, pendingCreates } from "../pendingCreates";
 import { currentStack, pulumiOk, Stack, up } from "./stack";
@@ -20,13 +20,12 @@ export async function recover(app?: string): Promise<number> {
     // A killed CLI leaves its program process behind, spinning on the dead engine connection.
     await run("pkill", ["-KILL", "-f", `@pulumi/pulumi/cmd/run/index.js .* --stack ${stack.name} `]);
     // ... and its dynamic provider processes, in process groups of their own, idle on a dead engine.
-    for (const pid of await orphanedProviders()) {
-        console.log(`recover: stopping a dynamic provider process whose pulumi is gone (pid ${pid})`);
+    for (const pid of await orphanedPlugins()) {
+        console.log(`recover: stopping a plugin process (provider or language host) whose pulumi is gone (pid ${pid})`);
         process.kill(pid, "SIGKILL");
     }
-    for (const lock of staleLocks(process.env.PULUMI_BACKEND_URL ?? "", stack.name)) {
-        console.log(`recover: removing the lock of a pulumi process that is gone (${lock})`);
-        fs.rmSync(lock);
+    if (!(await clearStaleLocks(stack.name))) {
+        return 2;
     }
     const claim = clearStaleClaim(process.env.PULUMI_BACKEND_URL ?? "", stack.name);
     if (claim !== undefined) {
@@ -35,6 +34,33 @@ export async function recover(app?: string): Promise<number> {
     await clearPending(stack);
     await stopAnswersLog(stack);
     return up(stack, {}, "stack");
+}
+
+/**
+ * Removes the locks whose process is provably gone (this machine, pid not running); false, having
+ * said which command removes it, when a lock's owner may still run (another machine, or alive here).
+ */
+async function clearStaleLocks(stack: string): Promise<boolean> {
+    const locks = await currentLocks(stack);
+    for (const lock of locks.filter(isStale)) {
+        console.log(
+            `recover: removing the lock of a pulumi process that is gone (${describeLock(lock)}; ${lock.where})`,
+        );
+        await lock.remove();
+    }
+    const held = locks.find((lock) => !isStale(lock));
+    if (held === undefined) {
+        return true;
+    }
+    const here = held.hostname === os.hostname();
+    console.error(
+        `recover: nothing changed: the stack ${stack} is locked by ${describeLock(held)} (${held.where}), ` +
+            (here
+                ? "a pulumi process that still runs here: wait for it to end, then npm run recover"
+                : `on another machine, so recover cannot tell whether it still runs: if it is gone, ` +
+                  `remove the lock with: pulumi cancel --yes --stack ${stack}; then npm run recover`),
+    );
+    return false;
 }
 
 /** Operations the killed update left pending: what it created but did not record goes, then the list. */

@@ -1,5 +1,6 @@
 // The stack a helper acts on: its name, its settings (through the program's own parser), where
 // nginx and the colours answer, and the one `pulumi up` that saves config changes with the update.
+import * as fs from "fs";
 import { Color } from "../../components/core/color";
 import { claimsRoute } from "../../components/core/appSettings";
 import { parseStack, Settings } from "../../components/core/config";
@@ -9,7 +10,9 @@ import { served } from "../../components/runtime/reach";
 import { findSite } from "../../components/runtime/engineAddress";
 import { closeAgents } from "../../components/runtime/probeAgent";
 import { run, RunResult } from "../../components/runtime/process";
-import { projectName, selectedStack, stackConfig } from "../stackFiles";
+import { lockedMessage } from "../locks";
+import { wrongPassphrase } from "../passphrase";
+import { projectName, putBackStackConfig, selectedStack, stackConfig } from "../stackFiles";
 
 /** Runs the pulumi CLI on the stack (PULUMI_STACK when set); with `inherit` its output goes to the terminal. */
 export async function pulumi(args: string[], inherit = false): Promise<RunResult> {
@@ -202,7 +205,35 @@ export async function up(
             args.push("--config", `bluegreen:${key}=${value}`);
         }
     }
+    // Another deployer (a CI runner, a laptop) holding the stack: refuse before config changes.
+    const locked = await lockedMessage(stack.name);
+    if (locked !== undefined) {
+        throw new Error(locked);
+    }
+    const file = stack.name.split("/").pop()!;
+    const configBefore = fs.existsSync(`Pulumi.${file}.yaml`)
+        ? fs.readFileSync(`Pulumi.${file}.yaml`, "utf8")
+        : undefined;
     console.log(`\n$ pulumi ${args.join(" ")}`);
     closeAgents(); // the probes of this process are done: free their SSH sessions for the update's
-    return (await pulumi(args, true)).code;
+    const code = (await pulumi(args, true)).code;
+    if (code !== 0) {
+        // Refused before it began: another deployer took the lock first (both started together),
+        // or the passphrase is wrong. Either way nothing ran: the config goes back too.
+        const refused =
+            (await lockedMessage(stack.name).catch(() => undefined)) ?? wrongPassphrase(process.cwd(), file);
+        if (refused !== undefined) {
+            putBackOwnChanges(file, changes, configBefore);
+            throw new Error(refused);
+        }
+    }
+    return code;
+}
+
+/** Puts back the stack file `pulumi up --config` wrote, as long as it still holds this helper's values. */
+function putBackOwnChanges(file: string, changes: Record<string, string>, configBefore?: string): void {
+    const now = stackConfig(process.cwd(), file) ?? {};
+    if (configBefore !== undefined && Object.entries(changes).every(([key, value]) => now[key] === value)) {
+        putBackStackConfig(process.cwd(), file, configBefore);
+    }
 }

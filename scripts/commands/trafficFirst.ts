@@ -30,7 +30,7 @@ export async function trafficFirst(
     to: Color,
     changes: Record<string, string>,
 ): Promise<number> {
-    const release = claim(stack, command);
+    const release = await claim(stack, command);
     try {
         const [, nginx] = await Promise.all([mustAnswer(stack, command, to), proxyFound.get(stack) ?? proxyAt(stack)]);
         // Read after the claim: another helper's flip may have just changed it.
@@ -70,10 +70,12 @@ export async function trafficFirst(
 }
 
 /** The claim on the stack: refused while another helper moves its traffic or a `pulumi up` holds its lock. */
-function claim(stack: Stack, command: string): () => void {
-    const backend = process.env.PULUMI_BACKEND_URL ?? "";
-    const release = claimStack(backend, stack.name, command);
-    const holder = lockHolder(backend, stack.name);
+async function claim(stack: Stack, command: string): Promise<() => void> {
+    const release = claimStack(process.env.PULUMI_BACKEND_URL ?? "", stack.name, command);
+    const holder = await lockHolder(stack.name).catch((err: Error) => {
+        release();
+        throw new Error(`${command} refused: ${err.message}; nothing moved`);
+    });
     if (holder !== undefined) {
         release();
         throw new Error(

@@ -9,7 +9,7 @@ import { docker, dockerOk } from "../../components/runtime/docker";
 import { probe } from "../../components/runtime/probe";
 import { BREAK_CONFIG_ENV } from "../../components/providers/proxySwitch";
 import { assertNoLoss, expectFailure, underLoad } from "../support/load";
-import { orphanedProviders, processAlive } from "../../scripts/locks";
+import { orphanedPlugins, processAlive } from "../../scripts/locks";
 import { TEST_ENGINE } from "../support/engine";
 import { createTestStack, sampleConfig, runCli, TestStack } from "../support/stack";
 
@@ -63,7 +63,7 @@ async function upKilledWhen(t: TestStack, when: (output: string) => Promise<bool
 async function assertConverged(t: TestStack, expected: string): Promise<void> {
     const recovered = runCli(t, "recover");
     assert.strictEqual(recovered.code, 0, recovered.output);
-    assert.deepStrictEqual(await orphanedProviders(), [], "no provider process of the killed run is left");
+    assert.deepStrictEqual(await orphanedPlugins(), [], "no provider process of the killed run is left");
     const outputs = await t.stack.outputs();
     assert.strictEqual(outputs.liveColor.value, expected);
     assert.strictEqual(await xColor(), expected, "the liveColor output equals what nginx serves");

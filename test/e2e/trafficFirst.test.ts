@@ -2,36 +2,18 @@
 // and every failure around that leaves traffic on a colour that serves. Real nginx, Docker and
 // Pulumi on this machine, GET and POST keep-alive load throughout.
 import * as assert from "assert";
-import * as childProcess from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { dockerOk } from "../../components/runtime/docker";
 import { stackConfig } from "../../scripts/stackFiles";
 import { assertNoLoss, underLoad } from "../support/load";
 import { routedClient } from "../support/routed";
-import { createTestStack, runCli, sampleConfig, TestStack } from "../support/stack";
+import { createTestStack, runCli, startCli, sampleConfig, TestStack } from "../support/stack";
 
 const PUBLIC_PORT = 20080;
 const URL = `http://127.0.0.1:${PUBLIC_PORT}`;
-const CLI = path.resolve(__dirname, "../../scripts/cli.js");
 
 const { answer } = routedClient(URL);
-
-/** A helper run in the background, in a process group of its own (so a SIGKILL takes its pulumi too). */
-function startCli(t: TestStack, ...args: string[]) {
-    const child = childProcess.spawn("node", [CLI, ...args], {
-        cwd: t.workDir,
-        env: { ...process.env, ...t.env, PULUMI_STACK: t.name },
-        detached: true,
-    });
-    let output = "";
-    child.stdout.on("data", (d) => (output += d));
-    child.stderr.on("data", (d) => (output += d));
-    const done = new Promise<{ code: number; output: string }>((resolve) =>
-        child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), output })),
-    );
-    return { child, done, output: () => output };
-}
 
 /** Polls `check` every 10 ms for at most `ms`; false when it never held. */
 async function within(ms: number, check: () => Promise<boolean> | boolean): Promise<boolean> {
@@ -125,7 +107,7 @@ describe("traffic first: npm run rollback moves nginx before its update", functi
         assert.strictEqual(rollback.code, 2, rollback.output);
         assert.match(
             rollback.output,
-            /rollback refused: a pulumi update of \S+ holds its lock \(pid \d+ on .*\); nothing moved/,
+            /rollback refused: a pulumi update of \S+ holds its lock \(pid \d+ of \S+ on .* since .*\); nothing moved/,
         );
         assert.strictEqual(await colour(), "green");
         assert.strictEqual(configured(), "green");

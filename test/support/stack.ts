@@ -140,6 +140,22 @@ export async function createTestStack(
     };
 }
 
+/** A helper run in the background, in a process group of its own (so a SIGKILL takes its pulumi too). */
+export function startCli(t: TestStack, ...args: string[]) {
+    const child = childProcess.spawn("node", [path.join(REPO, "bin/scripts/cli.js"), ...args], {
+        cwd: t.workDir,
+        env: { ...process.env, ...t.env, PULUMI_STACK: t.name },
+        detached: true,
+    });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    const done = new Promise<{ code: number; output: string }>((resolve) =>
+        child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), output })),
+    );
+    return { child, done, output: () => output };
+}
+
 /** Runs scripts/cli.js against a test stack, as `npm run <command>` would. */
 export function runCli(t: TestStack, ...args: string[]): { code: number; output: string } {
     const result = childProcess.spawnSync("node", [path.join(REPO, "bin/scripts/cli.js"), ...args], {

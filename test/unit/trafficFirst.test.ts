@@ -2,12 +2,9 @@
 // helpers (or a helper and a pulumi update) from moving one stack's traffic at once.
 import * as assert from "assert";
 import * as childProcess from "child_process";
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import type { AppRecord } from "../../components/core/nginx/apps";
 import { recordServing } from "../../components/core/trafficFirst";
-import { lockHolder } from "../../scripts/locks";
 import { claimStack, clearStaleClaim } from "../../scripts/stackClaim";
 
 const tls = {
@@ -77,21 +74,5 @@ describe("traffic first: claims on a stack", () => {
         const release = claimStack(backend, "dev", "rollback");
         assert.strictEqual(clearStaleClaim(backend, "dev"), undefined, "a live helper's claim stays");
         release();
-    });
-
-    it("names who holds the stack's pulumi lock, a live one or one left by a killed update", () => {
-        const root = fs.mkdtempSync(path.join(os.tmpdir(), "bluegreen-lockholder-"));
-        try {
-            const dir = path.join(root, ".pulumi", "locks", "organization", "bluegreen", "dev");
-            fs.mkdirSync(dir, { recursive: true });
-            assert.strictEqual(lockHolder(`file://${root}`, "dev"), undefined);
-            fs.writeFileSync(path.join(dir, "a.json"), JSON.stringify({ pid: process.pid, hostname: os.hostname() }));
-            assert.strictEqual(lockHolder(`file://${root}`, "dev"), `pid ${process.pid} on ${os.hostname()}`);
-            fs.writeFileSync(path.join(dir, "a.json"), JSON.stringify({ pid: 2 ** 22 + 7, hostname: os.hostname() }));
-            assert.match(lockHolder(`file://${root}`, "dev")!, /which is gone: npm run recover clears it$/);
-            assert.strictEqual(lockHolder(`file://${root}`, "prod"), undefined);
-        } finally {
-            fs.rmSync(root, { recursive: true, force: true });
-        }
     });
 });
