@@ -21,6 +21,7 @@ fi
 "$REPO_ROOT/scripts/docker-engine.sh"
 "$REPO_ROOT/scripts/toolchain.sh"
 "$REPO_ROOT/scripts/python.sh"
+"$REPO_ROOT/scripts/state-servers.sh"
 "$REPO_ROOT/scripts/images.sh"
 if ! command -v hey >/dev/null 2>&1; then
     ensure_debs hey # load generator for the zero-downtime tests and the benchmark

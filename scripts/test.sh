@@ -101,6 +101,9 @@ test_hosts() {
     # A Docker host reachable only over SSH (DOCKER_HOST=ssh://…), then a 2-node swarm.
     on_harness "SSH test host" "scripts/remote-harness.sh up" remote_suites
     on_harness "multi-node swarm harness" "scripts/swarm-harness.sh up 2" swarm_suites
+    # State in shared backends (PostgreSQL, S3) on this machine's engine: here, beside the longer
+    # group, as its own stacks, ports and servers keep it apart from the suites there.
+    suite "state backends" npm run --silent test:backends
 }
 
 # The test hosts' group logs to a file while this machine's group prints as it goes.

@@ -51,7 +51,14 @@ describe("GitHub workflow", () => {
 
     it("uses the secrets it documents", () => {
         const text = fs.readFileSync(file, "utf8");
-        for (const secret of ["PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "DOCKER_HOST", "DEPLOY_SSH_KEY"]) {
+        for (const secret of [
+            "PULUMI_BACKEND_URL",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "PULUMI_CONFIG_PASSPHRASE",
+            "DOCKER_HOST",
+            "DEPLOY_SSH_KEY",
+        ]) {
             assert.match(text, new RegExp(`#\\s+${secret}\\s`), `${secret} documented`);
             assert.match(text, new RegExp(`secrets\\.${secret}`), `${secret} used`);
         }
