@@ -56,7 +56,11 @@ export async function trafficFirst(
             putBackStackConfig(process.cwd(), stackFile, before);
             throw err;
         }
-        const code = await up(stack, {});
+        // Refused (another deployer took the lock meanwhile): traffic has moved all the same.
+        const code = await up(stack, {}).catch((err: Error) => {
+            console.error(`\n${command}: ${err.message.replace(/; nothing changed.*$/, "")}`);
+            return 1;
+        });
         if (code !== 0) {
             console.error(
                 `\n${command}: traffic is on ${to} and config says so; the update that records it failed: ` +
