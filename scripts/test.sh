@@ -9,6 +9,9 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 started=$SECONDS
 logs="$(mktemp -d)"
+# Held shared by suites that run beside others on this machine's engine; a suite that restarts
+# the engine takes it exclusively (test/e2e/failures.test.ts).
+export BLUEGREEN_ENGINE_LOCK="$logs/engine.lock"
 trap 'rm -rf "$logs"' EXIT
 
 engines=(${BLUEGREEN_TEST_ENGINES:-docker-provider docker-cli})
@@ -98,12 +101,14 @@ swarm_suites() {
 }
 
 test_hosts() {
+    # State in shared backends (PostgreSQL, S3), on this machine's engine: its stacks, ports and
+    # servers keep it apart from the other group's suites, and a shared hold on the engine lock
+    # keeps the failure suite's engine restart from stopping its containers (it comes first, so
+    # that restart rarely waits).
+    suite "state backends" flock -s "$BLUEGREEN_ENGINE_LOCK" npm run --silent test:backends
     # A Docker host reachable only over SSH (DOCKER_HOST=ssh://…), then a 2-node swarm.
     on_harness "SSH test host" "scripts/remote-harness.sh up" remote_suites
     on_harness "multi-node swarm harness" "scripts/swarm-harness.sh up 2" swarm_suites
-    # State in shared backends (PostgreSQL, S3) on this machine's engine: here, beside the longer
-    # group, as its own stacks, ports and servers keep it apart from the suites there.
-    suite "state backends" npm run --silent test:backends
 }
 
 # The test hosts' group logs to a file while this machine's group prints as it goes.

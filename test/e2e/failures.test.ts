@@ -197,14 +197,22 @@ describe("failure matrix (real Pulumi, Docker, nginx)", function () {
         if (process.env.CI !== "true" && process.env.BLUEGREEN_TEST_RESTART_DOCKERD !== "1") {
             this.skip();
         }
+        this.timeout(900000); // it may wait for the engine lock (scripts/test.sh) as long as a suite beside it runs
         const live = await xColor();
         // The machine's engine by its default pid file: other dockerds (a swarm harness's nodes) may run too.
         const pid = fs.readFileSync("/var/run/docker.pid", "utf8").trim();
-        process.kill(Number(pid), "SIGTERM");
-        await waitFor(async () => !processAlive(Number(pid)), "dockerd stopped", 60000);
-        childProcess.execFileSync("bash", [path.resolve(__dirname, "../../../scripts/docker-engine.sh")], {
-            stdio: "inherit",
-        });
+        const engineScript = path.resolve(__dirname, "../../../scripts/docker-engine.sh");
+        const restart = `kill -TERM ${pid}; for _ in $(seq 600); do kill -0 ${pid} 2>/dev/null && ! grep -q ') Z' /proc/${pid}/stat || break; sleep 0.1; done; bash ${engineScript}`;
+        // Stop and start under the engine lock when make test runs a suite beside this one on the same engine.
+        const lock = process.env.BLUEGREEN_ENGINE_LOCK;
+        childProcess.execFileSync(
+            lock ? "flock" : "bash",
+            lock ? ["-x", lock, "bash", "-c", restart] : ["-c", restart],
+            {
+                stdio: "inherit",
+            },
+        );
+        assert.ok(!processAlive(Number(pid)), "the old dockerd stopped");
         await waitFor(async () => (await xColor()) === live, "proxy serving again after the daemon restart", 60000);
         const preview = await t.stack.preview();
         assert.strictEqual(preview.changeSummary.update ?? 0, 0, "no drift");
