@@ -10,6 +10,7 @@ import * as path from "path";
 import { docker, dockerOk } from "../../components/runtime/docker";
 import { stackConfig } from "../../scripts/stackFiles";
 import { assertNoLoss, underLoad } from "../support/load";
+import { removeCertFiles, selfSigned } from "../support/certs";
 import { startRegistry } from "../support/registry";
 import { routedClient } from "../support/routed";
 import { createTestStack, runCli, startCli, runPulumi, sampleConfig, TestStack } from "../support/stack";
@@ -254,6 +255,23 @@ function backendSuite(
             }
         });
 
+        it("keeps the TLS key encrypted in the backend and the stack file; another clone reads it", async () => {
+            const pair = selfSigned({ names: ["DNS:localhost", "IP:127.0.0.1"] });
+            await a.setConfig({ tlsCertificate: pair.certificate, tlsHostnames: "localhost,127.0.0.1" });
+            await a.setSecret("tlsKey", pair.key);
+            const result = await a.stack.up();
+            assert.strictEqual(result.outputs.httpsUrl.value, `https://127.0.0.1:${publicPort + 3}`);
+            const keyBody = pair.key.split("\n")[1]; // a line of the key's base64, as any copy would hold it
+            const stackFile = fs.readFileSync(path.join(a.workDir, `Pulumi.${a.name}.yaml`), "utf8");
+            assert.match(stackFile, /tlsKey:\s+secure: /);
+            assert.ok(!stackFile.includes(keyBody), "the stack file holds the key encrypted");
+            const state = server.stateText();
+            assert.match(state, /tlsKey|BEGIN CERTIFICATE|tlsCertificate/, "the state records the certificate");
+            assert.ok(!state.includes(keyBody), `the ${kind} backend holds the key encrypted`);
+            pull(a, b);
+            assert.strictEqual(ok(runPulumi(b, "config", "get", "bluegreen:tlsKey")).trim(), pair.key.trim());
+        });
+
         it("destroys the stack from the shared state", async () => {
             await a.stack.destroy();
             const left = await dockerOk(["ps", "-aq", "--filter", `name=^${a.name}-`]);
@@ -263,6 +281,7 @@ function backendSuite(
 }
 
 describe("teams: stack state in a shared backend", function () {
+    after(() => removeCertFiles());
     backendSuite("postgres", startPostgres, 20380);
     backendSuite("s3", startS3, 20480);
 });
