@@ -37,6 +37,7 @@ swarm-destroy:
 # The SSH and swarm parts run on their harnesses (need root), each torn down afterwards even on failure.
 bench: build
 	@$(ENV) node bin/bench/swap.js && node bin/bench/speed.js && node bin/bench/rollback.js && node bin/bench/apps.js && node bin/bench/languages.js && \
+		node bin/bench/backends.js && \
 		(trap 'bash scripts/remote-harness.sh down' EXIT && bash scripts/remote-harness.sh up && \
 		bash scripts/remote-harness.sh with -- node bin/bench/remote.js) && \
 		trap 'bash scripts/swarm-harness.sh down' EXIT && bash scripts/swarm-harness.sh up 2 && \
