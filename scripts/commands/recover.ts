@@ -10,6 +10,7 @@ import { answersFiles } from "../../components/core/nginx/verify";
 import { docker } from "../../components/runtime/docker";
 import { run } from "../../components/runtime/process";
 import { taskContainer } from "../../components/runtime/replicaProbe";
+import { removeBrokenSidecars } from "../backends/fileSidecars";
 import { currentLocks, describeLock, isStale, orphanedPlugins } from "../locks";
 import { clearStaleClaim } from "../stackClaim";
 import { isOrphan, PendingOperation, pendingCreates } from "../pendingCreates";
@@ -26,6 +27,9 @@ export async function recover(app?: string): Promise<number> {
     }
     if (!(await clearStaleLocks(stack.name))) {
         return 2;
+    }
+    for (const sidecar of removeBrokenSidecars(process.env.PULUMI_BACKEND_URL ?? "")) {
+        console.log(`recover: removing a metadata file the killed pulumi left half written (${sidecar})`);
     }
     const claim = clearStaleClaim(process.env.PULUMI_BACKEND_URL ?? "", stack.name);
     if (claim !== undefined) {

@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import * as childProcess from "child_process";
 import * as net from "net";
+import { removeBrokenSidecars } from "../../scripts/backends/fileSidecars";
 import { isLockOf, postgresTarget, stackLocks } from "../../scripts/backends/stackLocks";
 import { s3Location } from "../../scripts/backends/s3Client";
 import {
@@ -110,6 +111,28 @@ describe("stale lock detection", () => {
             assert.ok(processAlive(parent.pid!));
         } finally {
             parent.kill("SIGKILL");
+        }
+    });
+
+    it("removes the metadata sidecars a killed pulumi left empty in a file backend, and only those", () => {
+        const backend = fs.mkdtempSync(path.join(os.tmpdir(), "bluegreen-sidecars-"));
+        try {
+            const stacks = path.join(backend, ".pulumi", "stacks", "bluegreen");
+            fs.mkdirSync(stacks, { recursive: true });
+            const file = (name: string, text: string) => {
+                fs.writeFileSync(path.join(stacks, name), text);
+                return path.join(stacks, name);
+            };
+            file("dev.json", "{}");
+            const good = file("dev.json.attrs", '{"user.cache_control":"","user.content_type":"application/json"}\n');
+            const empty = file("prod.json.attrs", "");
+            const cut = file("ci.json.attrs", '{"user.cache_con');
+            assert.deepStrictEqual(removeBrokenSidecars(`file://${backend}`).sort(), [cut, empty].sort());
+            assert.ok(fs.existsSync(good) && !fs.existsSync(empty) && !fs.existsSync(cut));
+            assert.deepStrictEqual(removeBrokenSidecars(`file://${backend}`), [], "nothing left to remove");
+            assert.deepStrictEqual(removeBrokenSidecars("s3://bucket"), []);
+        } finally {
+            fs.rmSync(backend, { recursive: true, force: true });
         }
     });
 
