@@ -104,8 +104,8 @@ test_hosts() {
     # State in shared backends (PostgreSQL, S3), on this machine's engine: its stacks, ports and
     # servers keep it apart from the other group's suites, and a shared hold on the engine lock
     # keeps the failure suite's engine restart from stopping its containers (it comes first, so
-    # that restart rarely waits).
-    suite "state backends" flock -s "$BLUEGREEN_ENGINE_LOCK" npm run --silent test:backends
+    # that restart rarely waits; -o: no process it starts keeps the lock after it).
+    suite "state backends" flock -s -o "$BLUEGREEN_ENGINE_LOCK" npm run --silent test:backends
     # A Docker host reachable only over SSH (DOCKER_HOST=ssh://…), then a 2-node swarm.
     on_harness "SSH test host" "scripts/remote-harness.sh up" remote_suites
     on_harness "multi-node swarm harness" "scripts/swarm-harness.sh up 2" swarm_suites

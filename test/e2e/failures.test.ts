@@ -203,11 +203,12 @@ describe("failure matrix (real Pulumi, Docker, nginx)", function () {
         const pid = fs.readFileSync("/var/run/docker.pid", "utf8").trim();
         const engineScript = path.resolve(__dirname, "../../../scripts/docker-engine.sh");
         const restart = `kill -TERM ${pid}; for _ in $(seq 600); do kill -0 ${pid} 2>/dev/null && ! grep -q ') Z' /proc/${pid}/stat || break; sleep 0.1; done; bash ${engineScript}`;
-        // Stop and start under the engine lock when make test runs a suite beside this one on the same engine.
+        // Stop and start under the engine lock when make test runs a suite beside this one on the same engine
+        // (-o: the new dockerd must not inherit the lock, or it would hold it for good).
         const lock = process.env.BLUEGREEN_ENGINE_LOCK;
         childProcess.execFileSync(
             lock ? "flock" : "bash",
-            lock ? ["-x", lock, "bash", "-c", restart] : ["-c", restart],
+            lock ? ["-x", "-o", lock, "bash", "-c", restart] : ["-c", restart],
             {
                 stdio: "inherit",
             },
