@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import { freePort } from "./registry";
 
 /** A running state server: the environment a Pulumi CLI needs to keep its state there, and its stop. */
 export interface StateServer {
@@ -61,8 +62,9 @@ async function listening(port: number, name: string): Promise<void> {
     throw new Error(`${name} did not listen on 127.0.0.1:${port} within 20 s`);
 }
 
-/** A PostgreSQL cluster of its own on 127.0.0.1:`port`, with a database `state` for Pulumi, password login. */
-export async function startPostgres(port: number): Promise<StateServer> {
+/** A PostgreSQL cluster of its own on 127.0.0.1:`port` (default: a free one), with a database `state` for Pulumi, password login. */
+export async function startPostgres(requested?: number): Promise<StateServer> {
+    const port = requested ?? (await freePort());
     if (!fs.existsSync(path.join(PG_BIN, "postgres"))) {
         throw new Error(`no PostgreSQL server at ${PG_BIN}: run make setup (it installs postgresql-15)`);
     }
@@ -141,8 +143,9 @@ export async function startPostgres(port: number): Promise<StateServer> {
     };
 }
 
-/** versitygw on 127.0.0.1:`port` over a temporary directory, with a bucket `state` for Pulumi. */
-export async function startS3(port: number): Promise<StateServer> {
+/** versitygw on 127.0.0.1:`port` (default: a free one) over a temporary directory, with a bucket `state` for Pulumi. */
+export async function startS3(requested?: number): Promise<StateServer> {
+    const port = requested ?? (await freePort());
     if (!fs.existsSync(VERSITYGW)) {
         throw new Error(`no versitygw at ${VERSITYGW}: run make setup (it builds it)`);
     }
